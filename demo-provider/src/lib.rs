@@ -1,0 +1,1 @@
+//! reckon's demo provider: a deterministic synthetic organisation (arrives with the demo issue).

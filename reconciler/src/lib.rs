@@ -1,0 +1,22 @@
+//! reckon's pure domain core: the vocabulary every other crate speaks (no IO, no clock).
+//!
+//! - [`Usd`]: exact US-dollar amounts and the provider units they are parsed from;
+//! - [`UtcDay`], [`Month`], [`Period`]: UTC calendar periods;
+//! - [`Provider`], [`Tool`]: who bills the spend and which tool reported it;
+//! - [`TokenCounts`], [`TokenKind`]: token quantities with non-overlapping kinds;
+//! - [`Amount`], [`AmountLabel`]: every amount carries where it came from.
+
+mod amount;
+mod error;
+mod money;
+mod period;
+mod provider;
+mod text;
+mod tokens;
+
+pub use amount::{Amount, AmountLabel};
+pub use error::Error;
+pub use money::Usd;
+pub use period::{Month, Period, UtcDay};
+pub use provider::{Provider, Tool};
+pub use tokens::{TokenCounts, TokenKind};

@@ -1,0 +1,89 @@
+//! The `reckon` command line: every command takes the same configuration (see `config`).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, ConfigArgs};
+use crate::{Error, app, logging, storage};
+
+/// reckon reconciles what AI coding tools report (OpenTelemetry) with what AI providers bill.
+#[derive(Parser, Debug)]
+#[command(name = "reckon", version, args_override_self = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server until SIGINT or SIGTERM, migrating the database first.
+    Serve,
+    /// Create or update the database schema, then exit (serve does this at start too).
+    Migrate,
+}
+
+/// Parses the command line, runs the command and turns any error into one line on standard error.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("reckon: error: {error}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Error> {
+    let config = Config::load(&cli.config)?;
+    logging::init(config.log_format);
+    let runtime = tokio::runtime::Runtime::new().map_err(Error::Runtime)?;
+    runtime.block_on(async {
+        match cli.command {
+            Command::Serve => serve(&config).await,
+            Command::Migrate => migrate(&config).await,
+        }
+    })
+}
+
+async fn serve(config: &Config) -> Result<(), Error> {
+    tracing::info!(?config, "starting reckon");
+    let shutdown = shutdown_signal()?;
+    let running = app::start(config).await?;
+    tracing::info!(
+        http_addr = %running.http_addr,
+        database = config.database_url.backend().as_str(),
+        "reckon listening"
+    );
+    shutdown.await;
+    tracing::info!("shutting down");
+    running.stop().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn migrate(config: &Config) -> Result<(), Error> {
+    storage::prepare_data_dir(&config.data_dir)?;
+    let store = storage::open_and_migrate(&config.database_url).await?;
+    store.check_ready().await?;
+    store.close().await;
+    tracing::info!(database = %config.database_url, "database schema is up to date");
+    Ok(())
+}
+
+/// Registers for SIGINT (Ctrl-C) and SIGTERM at once, since a signal that arrives before its
+/// handler exists ends the process abruptly, and returns a future that resolves on either.
+fn shutdown_signal() -> Result<impl Future<Output = ()>, Error> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(Error::Signal)?;
+    let mut terminate = signal(SignalKind::terminate()).map_err(Error::Signal)?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
+}

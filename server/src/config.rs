@@ -1,0 +1,300 @@
+//! Configuration, layered: defaults → TOML file (`--config`) → `RECKON_*` environment → flags.
+//!
+//! Environment variables and flags are read by clap ([`ConfigArgs`], a flag wins over its
+//! variable); the file sits beneath both. Unknown keys in the file and unknown `RECKON_*`
+//! variables are errors, so a typo never silently falls back to a default.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+
+use crate::storage::DatabaseUrl;
+
+/// How log lines are written (to standard error).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Readable lines for a terminal.
+    #[default]
+    Human,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// The settings every `reckon` command shares, as flags or environment variables.
+#[derive(Args, Clone, Debug, Default)]
+pub struct ConfigArgs {
+    /// TOML file with any of: data_dir, database_url, http_addr, otlp_grpc_addr, otlp_http_addr,
+    /// log_format.
+    #[arg(long, env = "RECKON_CONFIG", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Directory for reckon's own files (the default SQLite database among them) [default: ./reckon-data]
+    #[arg(long, env = "RECKON_DATA_DIR", global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// sqlite://PATH or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE [default: sqlite://<data dir>/reckon.db]
+    #[arg(
+        long,
+        env = "RECKON_DATABASE_URL",
+        global = true,
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    /// Address for the web UI and REST API; port 0 picks a free port [default: 127.0.0.1:8080]
+    #[arg(long, env = "RECKON_HTTP_ADDR", global = true, value_name = "IP:PORT")]
+    pub http_addr: Option<String>,
+    /// Address for OTLP over gRPC [default: 127.0.0.1:4317]
+    #[arg(
+        long,
+        env = "RECKON_OTLP_GRPC_ADDR",
+        global = true,
+        value_name = "IP:PORT"
+    )]
+    pub otlp_grpc_addr: Option<String>,
+    /// Address for OTLP over HTTP [default: 127.0.0.1:4318]
+    #[arg(
+        long,
+        env = "RECKON_OTLP_HTTP_ADDR",
+        global = true,
+        value_name = "IP:PORT"
+    )]
+    pub otlp_http_addr: Option<String>,
+    /// Log line format [default: human]
+    #[arg(long, env = "RECKON_LOG_FORMAT", global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+/// The environment variables reckon reads. `RECKON_LOG` holds a log filter (`info`,
+/// `reckon_server=debug`); `RECKON_TEST_*` belong to the test suite.
+const KNOWN_VARIABLES: [&str; 8] = [
+    "RECKON_CONFIG",
+    "RECKON_DATA_DIR",
+    "RECKON_DATABASE_URL",
+    "RECKON_HTTP_ADDR",
+    "RECKON_OTLP_GRPC_ADDR",
+    "RECKON_OTLP_HTTP_ADDR",
+    "RECKON_LOG_FORMAT",
+    "RECKON_LOG",
+];
+
+/// The TOML file's keys; all optional.
+#[derive(serde::Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    http_addr: Option<String>,
+    otlp_grpc_addr: Option<String>,
+    otlp_http_addr: Option<String>,
+    log_format: Option<LogFormat>,
+}
+
+/// The resolved configuration of a `reckon` process. `Debug` shows the database URL redacted.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database_url: DatabaseUrl,
+    pub http_addr: SocketAddr,
+    pub otlp_grpc_addr: SocketAddr,
+    pub otlp_http_addr: SocketAddr,
+    pub log_format: LogFormat,
+}
+
+/// Configuration that cannot be used, with what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    ReadFile {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    ParseFile { path: String, message: String },
+    #[error("unknown environment variable {name}; reckon reads {known}")]
+    UnknownVariable { name: String, known: String },
+    #[error(
+        "{setting} `{value}` is not an address: write IP:PORT, e.g. 127.0.0.1:8080 (port 0 picks a free port)"
+    )]
+    InvalidAddress {
+        setting: &'static str,
+        value: String,
+    },
+    #[error(transparent)]
+    DatabaseUrl(#[from] crate::storage::StorageError),
+}
+
+impl Config {
+    /// Resolves the layers: `args` already hold environment and flags (flags winning).
+    pub fn load(args: &ConfigArgs) -> Result<Config, ConfigError> {
+        check_environment(std::env::vars_os().filter_map(|(name, _)| name.into_string().ok()))?;
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let data_dir = args
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("reckon-data"));
+        let database_url = match args.database_url.clone().or(file.database_url) {
+            Some(text) => DatabaseUrl::parse(&text)?,
+            None => DatabaseUrl::sqlite_in(&data_dir),
+        };
+        let address = |setting, flag: &Option<String>, file: Option<String>, default: &str| {
+            let value = flag.clone().or(file).unwrap_or_else(|| default.to_owned());
+            value
+                .parse::<SocketAddr>()
+                .map_err(|_| ConfigError::InvalidAddress { setting, value })
+        };
+        Ok(Config {
+            http_addr: address(
+                "--http-addr",
+                &args.http_addr,
+                file.http_addr,
+                "127.0.0.1:8080",
+            )?,
+            otlp_grpc_addr: address(
+                "--otlp-grpc-addr",
+                &args.otlp_grpc_addr,
+                file.otlp_grpc_addr,
+                "127.0.0.1:4317",
+            )?,
+            otlp_http_addr: address(
+                "--otlp-http-addr",
+                &args.otlp_http_addr,
+                file.otlp_http_addr,
+                "127.0.0.1:4318",
+            )?,
+            log_format: args.log_format.or(file.log_format).unwrap_or_default(),
+            data_dir,
+            database_url,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile {
+        path: path.display().to_string(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::ParseFile {
+        path: path.display().to_string(),
+        // toml's message spans several lines (a snippet of the file); one line is enough.
+        message: e.message().to_owned(),
+    })
+}
+
+fn check_environment(names: impl Iterator<Item = String>) -> Result<(), ConfigError> {
+    for name in names {
+        let ours = name.starts_with("RECKON_") && !name.starts_with("RECKON_TEST_");
+        if ours && !KNOWN_VARIABLES.contains(&name.as_str()) {
+            return Err(ConfigError::UnknownVariable {
+                name,
+                known: KNOWN_VARIABLES.join(", "),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> ConfigArgs {
+        ConfigArgs::default()
+    }
+
+    #[test]
+    fn defaults_apply_without_any_layer() {
+        let config = Config::load(&args()).unwrap();
+        assert_eq!(config.data_dir, PathBuf::from("reckon-data"));
+        assert_eq!(
+            config.database_url.expose(),
+            "sqlite://reckon-data/reckon.db"
+        );
+        assert_eq!(config.http_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.otlp_grpc_addr.to_string(), "127.0.0.1:4317");
+        assert_eq!(config.otlp_http_addr.to_string(), "127.0.0.1:4318");
+        assert_eq!(config.log_format, LogFormat::Human);
+    }
+
+    #[test]
+    fn the_file_sits_beneath_flags_and_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("reckon.toml");
+        std::fs::write(
+            &file,
+            "data_dir = \"/srv/reckon\"\nhttp_addr = \"0.0.0.0:9000\"\nlog_format = \"json\"\n",
+        )
+        .unwrap();
+        let mut layered = ConfigArgs {
+            config: Some(file),
+            ..args()
+        };
+        let from_file = Config::load(&layered).unwrap();
+        assert_eq!(from_file.http_addr.to_string(), "0.0.0.0:9000");
+        assert_eq!(
+            from_file.database_url.expose(),
+            "sqlite:///srv/reckon/reckon.db"
+        );
+        assert_eq!(from_file.log_format, LogFormat::Json);
+        layered.http_addr = Some("127.0.0.1:0".into());
+        let overridden = Config::load(&layered).unwrap();
+        assert_eq!(overridden.http_addr.to_string(), "127.0.0.1:0");
+        assert_eq!(overridden.data_dir, PathBuf::from("/srv/reckon"));
+    }
+
+    #[test]
+    fn unknown_file_keys_and_variables_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("reckon.toml");
+        std::fs::write(&file, "http_adr = \"127.0.0.1:1\"\n").unwrap();
+        let error = Config::load(&ConfigArgs {
+            config: Some(file),
+            ..args()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("unknown field `http_adr`"), "{error}");
+        assert!(!error.contains('\n'), "{error}");
+
+        let error = check_environment(["RECKON_DATABSE_URL".to_owned()].into_iter()).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("unknown environment variable RECKON_DATABSE_URL")
+        );
+        assert!(check_environment(["RECKON_TEST_POSTGRES_URL".to_owned()].into_iter()).is_ok());
+    }
+
+    #[test]
+    fn debug_output_redacts_the_database_password() {
+        let config = Config::load(&ConfigArgs {
+            database_url: Some("postgres://reckon:s3cr3t-pw@db.internal:5432/reckon".into()),
+            ..args()
+        })
+        .unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cr3t-pw"), "{shown}");
+        assert!(
+            shown.contains("postgres://reckon:***@db.internal:5432/reckon"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn bad_addresses_say_what_to_write() {
+        let error = Config::load(&ConfigArgs {
+            http_addr: Some("localhost:80".into()),
+            ..args()
+        })
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "--http-addr `localhost:80` is not an address: write IP:PORT, e.g. 127.0.0.1:8080 (port 0 picks a free port)"
+        );
+    }
+}

@@ -1,0 +1,11 @@
+//! reckon's server: configuration, CLI, storage, HTTP API, and the wiring of the other crates.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod error;
+mod http;
+mod logging;
+pub mod storage;
+
+pub use error::Error;
