@@ -8,8 +8,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::Error;
+use crate::auth::{LoginLimiter, LoginLimits};
 use crate::config::Config;
-use crate::http::{AppState, router};
+use crate::http::{AppState, CookieSettings, router};
 use crate::storage::{self, Storage};
 
 /// A started server. Dropping it without [`Running::stop`] leaves it serving until the runtime ends.
@@ -37,16 +38,29 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
     let http_addr = listener.local_addr().map_err(Error::Serve)?;
     let app = router(AppState {
         storage: storage.clone(),
+        limiter: Arc::new(LoginLimiter::new(LoginLimits::default())),
+        sessions: config.sessions,
+        cookie: CookieSettings {
+            secure: config.secure_cookies
+                || config
+                    .public_url
+                    .as_deref()
+                    .is_some_and(|url| url.starts_with("https://")),
+            max_age: config.sessions.max_age,
+        },
     });
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                // A dropped sender also means stop.
-                let _ = stopped.await;
-            })
-            .await
-            .map_err(Error::Serve)
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            // A dropped sender also means stop.
+            let _ = stopped.await;
+        })
+        .await
+        .map_err(Error::Serve)
     });
     Ok(Running {
         http_addr,
@@ -57,6 +71,10 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
 }
 
 impl Running {
+    pub fn storage(&self) -> &Arc<dyn Storage> {
+        &self.storage
+    }
+
     /// Stops accepting connections, lets requests in flight finish, and closes the database.
     pub async fn stop(self) -> Result<(), Error> {
         let _ = self.stop.send(());

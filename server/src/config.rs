@@ -6,9 +6,11 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
+use crate::accounts::SessionPolicy;
 use crate::storage::DatabaseUrl;
 
 /// How log lines are written (to standard error).
@@ -26,7 +28,7 @@ pub enum LogFormat {
 #[derive(Args, Clone, Debug, Default)]
 pub struct ConfigArgs {
     /// TOML file with any of: data_dir, database_url, http_addr, otlp_grpc_addr, otlp_http_addr,
-    /// log_format.
+    /// log_format, public_url, secure_cookies, session_idle_secs, session_max_age_secs.
     #[arg(long, env = "RECKON_CONFIG", global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Directory for reckon's own files (the default SQLite database among them) [default: ./reckon-data]
@@ -63,11 +65,40 @@ pub struct ConfigArgs {
     /// Log line format [default: human]
     #[arg(long, env = "RECKON_LOG_FORMAT", global = true, value_enum)]
     pub log_format: Option<LogFormat>,
+    /// The URL people reach reckon at, for links reckon prints; https:// makes cookies Secure
+    /// [default: http://<bound HTTP address>]
+    #[arg(long, env = "RECKON_PUBLIC_URL", global = true, value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Mark the session cookie Secure (HTTPS only) even if the public URL is http:// — for a
+    /// TLS-terminating proxy in front of reckon [default: false]
+    #[arg(
+        long,
+        env = "RECKON_SECURE_COOKIES",
+        global = true,
+        value_name = "BOOL"
+    )]
+    pub secure_cookies: Option<bool>,
+    /// Seconds a browser session may stay unused before it ends [default: 28800, 8 hours]
+    #[arg(
+        long,
+        env = "RECKON_SESSION_IDLE_SECS",
+        global = true,
+        value_name = "SECONDS"
+    )]
+    pub session_idle_secs: Option<u64>,
+    /// Seconds a browser session lasts at most after sign-in [default: 604800, 7 days]
+    #[arg(
+        long,
+        env = "RECKON_SESSION_MAX_AGE_SECS",
+        global = true,
+        value_name = "SECONDS"
+    )]
+    pub session_max_age_secs: Option<u64>,
 }
 
 /// The environment variables reckon reads. `RECKON_LOG` holds a log filter (`info`,
 /// `reckon_server=debug`); `RECKON_TEST_*` belong to the test suite.
-const KNOWN_VARIABLES: [&str; 8] = [
+const KNOWN_VARIABLES: [&str; 12] = [
     "RECKON_CONFIG",
     "RECKON_DATA_DIR",
     "RECKON_DATABASE_URL",
@@ -76,6 +107,10 @@ const KNOWN_VARIABLES: [&str; 8] = [
     "RECKON_OTLP_HTTP_ADDR",
     "RECKON_LOG_FORMAT",
     "RECKON_LOG",
+    "RECKON_PUBLIC_URL",
+    "RECKON_SECURE_COOKIES",
+    "RECKON_SESSION_IDLE_SECS",
+    "RECKON_SESSION_MAX_AGE_SECS",
 ];
 
 /// The TOML file's keys; all optional.
@@ -88,6 +123,10 @@ struct FileConfig {
     otlp_grpc_addr: Option<String>,
     otlp_http_addr: Option<String>,
     log_format: Option<LogFormat>,
+    public_url: Option<String>,
+    secure_cookies: Option<bool>,
+    session_idle_secs: Option<u64>,
+    session_max_age_secs: Option<u64>,
 }
 
 /// The resolved configuration of a `reckon` process. `Debug` shows the database URL redacted.
@@ -99,6 +138,10 @@ pub struct Config {
     pub otlp_grpc_addr: SocketAddr,
     pub otlp_http_addr: SocketAddr,
     pub log_format: LogFormat,
+    /// Where people reach reckon; `None` means the bound HTTP address.
+    pub public_url: Option<String>,
+    pub secure_cookies: bool,
+    pub sessions: SessionPolicy,
 }
 
 /// Configuration that cannot be used, with what to fix.
@@ -120,6 +163,12 @@ pub enum ConfigError {
     InvalidAddress {
         setting: &'static str,
         value: String,
+    },
+    #[error("{setting} `{value}` is not {expected}")]
+    Invalid {
+        setting: &'static str,
+        value: String,
+        expected: &'static str,
     },
     #[error(transparent)]
     DatabaseUrl(#[from] crate::storage::StorageError),
@@ -168,9 +217,54 @@ impl Config {
                 "127.0.0.1:4318",
             )?,
             log_format: args.log_format.or(file.log_format).unwrap_or_default(),
+            public_url: match args.public_url.clone().or(file.public_url) {
+                Some(url) => Some(check_public_url(&url)?),
+                None => None,
+            },
+            secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+            sessions: SessionPolicy {
+                idle: seconds(
+                    "--session-idle-secs",
+                    args.session_idle_secs.or(file.session_idle_secs),
+                    8 * 60 * 60,
+                )?,
+                max_age: seconds(
+                    "--session-max-age-secs",
+                    args.session_max_age_secs.or(file.session_max_age_secs),
+                    7 * 24 * 60 * 60,
+                )?,
+            },
             data_dir,
             database_url,
         })
+    }
+}
+
+fn check_public_url(text: &str) -> Result<String, ConfigError> {
+    let invalid = || ConfigError::Invalid {
+        setting: "--public-url",
+        value: text.to_owned(),
+        expected: "an http:// or https:// URL, e.g. https://reckon.example.com",
+    };
+    let parsed = url::Url::parse(text).map_err(|_| invalid())?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(invalid());
+    }
+    Ok(text.trim_end_matches('/').to_owned())
+}
+
+fn seconds(
+    setting: &'static str,
+    value: Option<u64>,
+    default: u64,
+) -> Result<Duration, ConfigError> {
+    match value.unwrap_or(default) {
+        0 => Err(ConfigError::Invalid {
+            setting,
+            value: "0".into(),
+            expected: "a number of seconds above 0",
+        }),
+        secs => Ok(Duration::from_secs(secs)),
     }
 }
 

@@ -1,4 +1,6 @@
-//! The server's error type: everything that stops a `reckon` command, with what to fix.
+//! The server's error type: what stops a command, and what a request is refused for.
+
+use std::time::Duration;
 
 use crate::config::ConfigError;
 use crate::storage::StorageError;
@@ -23,6 +25,34 @@ pub enum Error {
     Signal(#[source] std::io::Error),
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    #[error("cannot read {what} from standard input: {source}")]
+    Stdin {
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The request or command input is wrong; the message says how.
+    #[error("{0}")]
+    Invalid(String),
+    /// No valid credential (no session, unknown or revoked token, wrong password).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Authenticated, but the role lacks the permission.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A state-changing browser request that did not come from reckon's own pages.
+    #[error("cross-site request refused: {0}")]
+    CsrfRejected(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("too many failed sign-ins {scope}; try again in {} minute(s)", retry_after.as_secs().div_ceil(60).max(1))]
+    TooManyAttempts {
+        scope: &'static str,
+        retry_after: Duration,
+    },
+    #[error("{0}")]
+    NotReady(String),
 }
 
 impl Error {
@@ -30,6 +60,8 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Config(_)
+            | Error::Invalid(_)
+            | Error::NotFound(_)
             | Error::Storage(StorageError::InvalidUrl { .. } | StorageError::DataDir { .. })
             | Error::Bind { .. } => 2,
             _ => 1,

@@ -1,6 +1,8 @@
 //! reckon's server: configuration, CLI, storage, HTTP API, and the wiring of the other crates.
 
+pub mod accounts;
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -9,3 +11,4 @@ mod logging;
 pub mod storage;
 
 pub use error::Error;
+pub use http::routes;

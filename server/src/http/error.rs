@@ -1,44 +1,59 @@
-//! The JSON error format and the one place where errors become HTTP statuses.
+//! The one place where errors become HTTP statuses and the JSON error format.
 //!
 //! Every error body is `{"error": {"code": "snake_case_code", "message": "…"}}`; codes are stable.
+//! Server-side failures are logged here, once, and answered without their internals.
 
 use axum::Json;
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
-/// An error answered to an HTTP client.
-#[derive(Debug)]
-pub(crate) enum ApiError {
-    NotFound(String),
-    NotReady(String),
-}
+use crate::Error;
+use crate::storage::StorageError;
 
-impl ApiError {
-    fn status_and_code(&self) -> (StatusCode, &'static str) {
-        match self {
-            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            ApiError::NotReady(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
-        }
-    }
-
-    fn message(&self) -> &str {
-        match self {
-            ApiError::NotFound(message) | ApiError::NotReady(message) => message,
-        }
+fn status_and_code(error: &Error) -> (StatusCode, &'static str) {
+    match error {
+        Error::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
+        Error::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+        Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+        Error::CsrfRejected(_) => (StatusCode::FORBIDDEN, "csrf_rejected"),
+        Error::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+        Error::Storage(StorageError::Conflict(_)) => (StatusCode::CONFLICT, "conflict"),
+        Error::Storage(StorageError::SetupToken) => (StatusCode::GONE, "setup_link_invalid"),
+        Error::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+        Error::NotReady(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
 }
 
-impl IntoResponse for ApiError {
+/// The status an error is answered with (also for HTML pages that show it).
+pub(crate) fn status_of(error: &Error) -> StatusCode {
+    status_and_code(error).0
+}
+
+impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let (status, code) = self.status_and_code();
-        if status.is_server_error() {
-            tracing::warn!(code, message = self.message(), "request failed");
+        let (status, code) = status_and_code(&self);
+        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = %self, "request failed");
+            "reckon could not complete the request; the server log has the details".to_owned()
+        } else {
+            if status.is_server_error() {
+                tracing::warn!(code, error = %self, "request failed");
+            }
+            self.to_string()
+        };
+        let body = serde_json::json!({ "error": { "code": code, "message": message } });
+        let mut response = (status, Json(body)).into_response();
+        if let Error::TooManyAttempts { retry_after, .. } = self {
+            let seconds = retry_after.as_secs().max(1).to_string();
+            if let Ok(value) = HeaderValue::from_str(&seconds) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
         }
-        let body = serde_json::json!({ "error": { "code": code, "message": self.message() } });
-        (status, Json(body)).into_response()
+        response
     }
 }
 
-pub(crate) async fn not_found(method: Method, uri: Uri) -> ApiError {
-    ApiError::NotFound(format!("no route for {method} {}", uri.path()))
+pub(crate) async fn not_found(method: Method, uri: Uri) -> Error {
+    Error::NotFound(format!("no route for {method} {}", uri.path()))
 }

@@ -4,7 +4,8 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
 
-use super::{ApiError, AppState};
+use super::AppState;
+use crate::Error;
 
 /// Alive: the process answers HTTP.
 pub(crate) async fn healthz() -> Json<Value> {
@@ -12,12 +13,12 @@ pub(crate) async fn healthz() -> Json<Value> {
 }
 
 /// Ready: the database answers and its schema is up to date.
-pub(crate) async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, Error> {
     match state.storage.check_ready().await {
         Ok(()) => Ok(Json(json!({
             "status": "ready",
             "database": state.storage.backend().as_str(),
         }))),
-        Err(error) => Err(ApiError::NotReady(format!("database not ready: {error}"))),
+        Err(error) => Err(Error::NotReady(format!("database not ready: {error}"))),
     }
 }

@@ -1,27 +1,53 @@
-//! The HTTP surface: routes, their shared state, and the error format.
+//! The HTTP surface: the route table, access control, security headers, and the handlers.
 
+mod access;
+mod api_tokens;
+mod audit;
+mod cookie;
 mod error;
+mod extract;
+mod headers;
 mod health;
+mod pages;
+pub mod routes;
+mod sessions;
+mod users;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::extract::State;
+use axum::middleware::{from_fn, from_fn_with_state};
 
+use crate::accounts::SessionPolicy;
+use crate::auth::LoginLimiter;
 use crate::storage::Storage;
 
-pub(crate) use error::ApiError;
+pub(crate) use cookie::CookieSettings;
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]
 pub(crate) struct AppState {
     pub storage: Arc<dyn Storage>,
+    pub limiter: Arc<LoginLimiter>,
+    pub sessions: SessionPolicy,
+    pub cookie: CookieSettings,
 }
 
 pub(crate) fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+    let mut router = Router::new();
+    for (spec, handler) in routes::routes() {
+        let access = spec.access;
+        let guarded = handler.route_layer(from_fn_with_state(
+            state.clone(),
+            move |state: State<AppState>, request, next| {
+                access::enforce(state, access, request, next)
+            },
+        ));
+        router = router.route(spec.path, guarded);
+    }
+    router
         .fallback(error::not_found)
+        .layer(from_fn(headers::security_headers))
         .with_state(state)
 }

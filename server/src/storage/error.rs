@@ -21,6 +21,8 @@ pub enum StorageError {
     PendingMigrations(usize),
     #[error("{0}")]
     Conflict(String),
+    #[error("this setup link is invalid, expired or already used; restart reckon to get a new one")]
+    SetupToken,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

@@ -6,21 +6,36 @@
 //! catalogue queries) lives in `sqlite.rs` and `postgres.rs`. All SQL of the server is in this
 //! module.
 
+mod api_tokens;
+mod audit;
 mod error;
 mod organizations;
 mod postgres;
+mod records;
+mod rows;
 mod schema;
+mod sessions;
 mod sqlite;
 mod store;
 mod url;
+mod users;
 
 use std::path::Path;
 use std::sync::Arc;
 
+pub use api_tokens::ApiTokenStore;
+pub use audit::AuditStore;
 pub use error::StorageError;
+pub use organizations::OrganizationStore;
+pub use records::{
+    ApiToken, AuditEntry, AuditEvent, Credentials, NewApiToken, NewSession, NewUser, SessionRecord,
+    User,
+};
 pub use schema::{ColumnSchema, TableSchema};
+pub use sessions::SessionStore;
 pub use store::SqlStore;
 pub use url::{Backend, DatabaseUrl};
+pub use users::UserStore;
 
 /// An organisation: the tenant that owns every user, key, integration and spend row.
 #[derive(Clone, PartialEq, Eq, Debug, serde::Serialize)]
@@ -35,9 +50,19 @@ pub struct Organization {
 /// The slug of the organisation every server has from its first start.
 pub const DEFAULT_ORG_SLUG: &str = "default";
 
-/// Everything the server stores, behind one interface.
+/// Everything the server stores, behind one interface: the schema's upkeep here, each area's
+/// queries in its own trait.
 #[async_trait::async_trait]
-pub trait Storage: Send + Sync + std::fmt::Debug {
+pub trait Storage:
+    OrganizationStore
+    + UserStore
+    + SessionStore
+    + ApiTokenStore
+    + AuditStore
+    + Send
+    + Sync
+    + std::fmt::Debug
+{
     fn backend(&self) -> Backend;
 
     /// Applies the embedded migrations that are not yet applied; returns how many it applied.
@@ -45,21 +70,6 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
 
     /// Ok when the database answers and every embedded migration is applied.
     async fn check_ready(&self) -> Result<(), StorageError>;
-
-    /// The default organisation, created if it does not exist yet (safe to race).
-    async fn ensure_default_organization(&self) -> Result<Organization, StorageError>;
-
-    /// A new organisation; [`StorageError::Conflict`] when the slug is taken.
-    async fn create_organization(
-        &self,
-        slug: &str,
-        name: &str,
-    ) -> Result<Organization, StorageError>;
-
-    async fn organization_by_slug(&self, slug: &str) -> Result<Option<Organization>, StorageError>;
-
-    /// All organisations, oldest first.
-    async fn organizations(&self) -> Result<Vec<Organization>, StorageError>;
 
     /// The application's tables and their columns, for schema checks.
     async fn schema(&self) -> Result<Vec<TableSchema>, StorageError>;
@@ -102,7 +112,7 @@ pub async fn drop_postgres_database(url: &DatabaseUrl) -> Result<(), StorageErro
 }
 
 /// Milliseconds since the Unix epoch, the form every `*_at_ms` column holds.
-pub(crate) fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
     i64::try_from(nanos).unwrap_or(i64::MAX)
 }

@@ -1,28 +1,35 @@
 //! Queries on organisations, the tenants.
 
-use sqlx::Row;
-
+use super::rows::organization;
 use super::store::{SqlStore, with_pool};
 use super::{DEFAULT_ORG_SLUG, Organization, StorageError, now_ms};
 
 const COLUMNS: &str = "id, slug, name, created_at_ms";
 
-fn organization<R: Row>(row: &R) -> Result<Organization, sqlx::Error>
-where
-    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> &'r str: sqlx::ColumnIndex<R>,
-{
-    Ok(Organization {
-        id: row.try_get("id")?,
-        slug: row.try_get("slug")?,
-        name: row.try_get("name")?,
-        created_at_ms: row.try_get("created_at_ms")?,
-    })
+/// The tenants.
+#[async_trait::async_trait]
+pub trait OrganizationStore {
+    /// The default organisation, created if it does not exist yet (safe to race).
+    async fn ensure_default_organization(&self) -> Result<Organization, StorageError>;
+
+    /// A new organisation; [`StorageError::Conflict`] when the slug is taken.
+    async fn create_organization(
+        &self,
+        slug: &str,
+        name: &str,
+    ) -> Result<Organization, StorageError>;
+
+    async fn organization_by_slug(&self, slug: &str) -> Result<Option<Organization>, StorageError>;
+
+    async fn organization(&self, id: i64) -> Result<Option<Organization>, StorageError>;
+
+    /// All organisations, oldest first.
+    async fn organizations(&self) -> Result<Vec<Organization>, StorageError>;
 }
 
-impl SqlStore {
-    pub(super) async fn insert_default_organization(&self) -> Result<Organization, StorageError> {
+#[async_trait::async_trait]
+impl OrganizationStore for SqlStore {
+    async fn ensure_default_organization(&self) -> Result<Organization, StorageError> {
         let insert = "INSERT INTO organizations (slug, name, created_at_ms) VALUES ($1, $2, $3) \
                       ON CONFLICT (slug) DO NOTHING";
         with_pool!(&self.pool, |p| {
@@ -34,12 +41,12 @@ impl SqlStore {
                 .await
                 .map(|_| ())
         })?;
-        self.select_organization_by_slug(DEFAULT_ORG_SLUG)
+        self.organization_by_slug(DEFAULT_ORG_SLUG)
             .await?
             .ok_or_else(|| StorageError::Conflict("the default organisation vanished".into()))
     }
 
-    pub(super) async fn insert_organization(
+    async fn create_organization(
         &self,
         slug: &str,
         name: &str,
@@ -67,10 +74,7 @@ impl SqlStore {
         })
     }
 
-    pub(super) async fn select_organization_by_slug(
-        &self,
-        slug: &str,
-    ) -> Result<Option<Organization>, StorageError> {
+    async fn organization_by_slug(&self, slug: &str) -> Result<Option<Organization>, StorageError> {
         let select = format!("SELECT {COLUMNS} FROM organizations WHERE slug = $1");
         let found = with_pool!(&self.pool, |p| {
             let row = sqlx::query(&select).bind(slug).fetch_optional(p).await?;
@@ -79,7 +83,16 @@ impl SqlStore {
         Ok(found)
     }
 
-    pub(super) async fn select_organizations(&self) -> Result<Vec<Organization>, StorageError> {
+    async fn organization(&self, id: i64) -> Result<Option<Organization>, StorageError> {
+        let select = format!("SELECT {COLUMNS} FROM organizations WHERE id = $1");
+        let found = with_pool!(&self.pool, |p| {
+            let row = sqlx::query(&select).bind(id).fetch_optional(p).await?;
+            row.as_ref().map(organization).transpose()
+        })?;
+        Ok(found)
+    }
+
+    async fn organizations(&self) -> Result<Vec<Organization>, StorageError> {
         let select = format!("SELECT {COLUMNS} FROM organizations ORDER BY id");
         let all = with_pool!(&self.pool, |p| {
             let rows = sqlx::query(&select).fetch_all(p).await?;

@@ -3,7 +3,7 @@
 use sqlx::migrate::Migrator;
 use sqlx::{PgPool, SqlitePool};
 
-use super::{Backend, Organization, Storage, StorageError, TableSchema};
+use super::{Backend, Storage, StorageError, TableSchema};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -96,26 +96,6 @@ impl Storage for SqlStore {
             0 => Ok(()),
             n => Err(StorageError::PendingMigrations(n)),
         }
-    }
-
-    async fn ensure_default_organization(&self) -> Result<Organization, StorageError> {
-        self.insert_default_organization().await
-    }
-
-    async fn create_organization(
-        &self,
-        slug: &str,
-        name: &str,
-    ) -> Result<Organization, StorageError> {
-        self.insert_organization(slug, name).await
-    }
-
-    async fn organization_by_slug(&self, slug: &str) -> Result<Option<Organization>, StorageError> {
-        self.select_organization_by_slug(slug).await
-    }
-
-    async fn organizations(&self) -> Result<Vec<Organization>, StorageError> {
-        self.select_organizations().await
     }
 
     async fn schema(&self) -> Result<Vec<TableSchema>, StorageError> {

@@ -1,10 +1,15 @@
 //! The `reckon` command line: every command takes the same configuration (see `config`).
 
+mod accounts;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use std::pin::Pin;
+
 use crate::config::{Config, ConfigArgs};
+use crate::storage::Storage;
 use crate::{Error, app, logging, storage};
 
 /// reckon reconciles what AI coding tools report (OpenTelemetry) with what AI providers bill.
@@ -23,6 +28,15 @@ pub enum Command {
     Serve,
     /// Create or update the database schema, then exit (serve does this at start too).
     Migrate,
+    /// Manage users: create, list.
+    #[command(subcommand)]
+    Users(accounts::UsersCommand),
+    /// Manage API tokens for scripts and the REST API: create, list, revoke.
+    #[command(subcommand, name = "api-tokens")]
+    ApiTokens(accounts::ApiTokensCommand),
+    /// Manage organisations (tenants): create, list.
+    #[command(subcommand)]
+    Orgs(accounts::OrgsCommand),
 }
 
 /// Parses the command line, runs the command and turns any error into one line on standard error.
@@ -45,6 +59,15 @@ fn run(cli: Cli) -> Result<(), Error> {
         match cli.command {
             Command::Serve => serve(&config).await,
             Command::Migrate => migrate(&config).await,
+            Command::Users(command) => {
+                with_storage(&config, |s| Box::pin(accounts::users(s, command))).await
+            }
+            Command::ApiTokens(command) => {
+                with_storage(&config, |s| Box::pin(accounts::api_tokens(s, command))).await
+            }
+            Command::Orgs(command) => {
+                with_storage(&config, |s| Box::pin(accounts::orgs(s, command))).await
+            }
         }
     })
 }
@@ -58,11 +81,33 @@ async fn serve(config: &Config) -> Result<(), Error> {
         database = config.database_url.backend().as_str(),
         "reckon listening"
     );
+    let base_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", running.http_addr));
+    if let Some(link) =
+        crate::accounts::issue_setup_link(running.storage().as_ref(), &base_url).await?
+    {
+        tracing::info!("no user exists yet: the first owner's setup link is on standard output");
+        print_setup_link(&link);
+    }
     shutdown.await;
     tracing::info!("shutting down");
     running.stop().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Opens (and migrates) the configured database, runs `command` on it, and closes it.
+async fn with_storage<F>(config: &Config, command: F) -> Result<(), Error>
+where
+    F: for<'s> FnOnce(&'s dyn Storage) -> Pin<Box<dyn Future<Output = Result<(), Error>> + 's>>,
+{
+    storage::prepare_data_dir(&config.data_dir)?;
+    let store = storage::open_and_migrate(&config.database_url).await?;
+    let result = command(store.as_ref()).await;
+    store.close().await;
+    result
 }
 
 async fn migrate(config: &Config) -> Result<(), Error> {
@@ -86,4 +131,13 @@ fn shutdown_signal() -> Result<impl Future<Output = ()>, Error> {
             _ = terminate.recv() => {}
         }
     })
+}
+
+#[allow(
+    clippy::print_stdout,
+    reason = "the setup link is for the person who started reckon"
+)]
+fn print_setup_link(link: &str) {
+    println!("No user exists yet. Create the first owner (link valid for 1 hour, once):");
+    println!("{link}");
 }

@@ -1,0 +1,108 @@
+//! Every route the HTTP server has, with the access it needs. The router is built from this
+//! table, so no route exists without an access decision, and the role matrix test reads it.
+
+use axum::http::Method;
+use axum::routing::{MethodRouter, delete, get, patch, post};
+
+use super::{AppState, api_tokens, audit, health, sessions, users};
+use crate::auth::Permission;
+
+/// Who may call a route.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Access {
+    /// Anyone, signed in or not (probes, sign-in, setup).
+    Public,
+    /// Any signed-in user or API token, whatever the role.
+    SignedIn,
+    /// A signed-in user whose role has the permission.
+    Permission(Permission),
+}
+
+/// One route: method, path (axum syntax) and access.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// Every route, in one table.
+pub fn route_specs() -> Vec<RouteSpec> {
+    routes().into_iter().map(|(spec, _)| spec).collect()
+}
+
+pub(super) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+    use Access::{Public, SignedIn};
+    use Permission::{ApiTokensManage, AuditRead, UsersManage};
+    let allowed = Access::Permission;
+    let route =
+        |method: Method, path: &'static str, access: Access, handler: MethodRouter<AppState>| {
+            (
+                RouteSpec {
+                    method,
+                    path,
+                    access,
+                },
+                handler,
+            )
+        };
+    vec![
+        route(Method::GET, "/healthz", Public, get(health::healthz)),
+        route(Method::GET, "/readyz", Public, get(health::readyz)),
+        route(Method::GET, "/", Public, get(sessions::home)),
+        route(Method::GET, "/login", Public, get(sessions::login_page)),
+        route(Method::POST, "/login", Public, post(sessions::login)),
+        route(Method::POST, "/logout", Public, post(sessions::logout)),
+        route(Method::GET, "/setup", Public, get(sessions::setup_page)),
+        route(Method::POST, "/setup", Public, post(sessions::setup)),
+        route(Method::GET, "/api/v1/me", SignedIn, get(users::me)),
+        route(
+            Method::GET,
+            "/api/v1/users",
+            allowed(UsersManage),
+            get(users::list),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/users",
+            allowed(UsersManage),
+            post(users::create),
+        ),
+        route(
+            Method::PATCH,
+            "/api/v1/users/{id}",
+            allowed(UsersManage),
+            patch(users::update),
+        ),
+        route(
+            Method::DELETE,
+            "/api/v1/users/{id}",
+            allowed(UsersManage),
+            delete(users::disable),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/api-tokens",
+            SignedIn,
+            get(api_tokens::list),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/api-tokens",
+            allowed(ApiTokensManage),
+            post(api_tokens::create),
+        ),
+        route(
+            Method::DELETE,
+            "/api/v1/api-tokens/{id}",
+            allowed(ApiTokensManage),
+            delete(api_tokens::revoke),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/audit",
+            allowed(AuditRead),
+            get(audit::list),
+        ),
+    ]
+}
