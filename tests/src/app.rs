@@ -68,6 +68,26 @@ pub struct TestResponse {
 }
 
 impl TestResponse {
+    /// The value of cookie `name` this response sets.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next()?.split_once('='))
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.to_owned())
+    }
+
+    /// The JSON error code of an error response.
+    pub fn error_code(&self) -> String {
+        let body: serde_json::Value = self.json();
+        body["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     pub fn json<T: DeserializeOwned>(&self) -> T {
         serde_json::from_str(&self.body)
             .unwrap_or_else(|e| panic!("response is not the expected JSON ({e}): {}", self.body))
@@ -81,6 +101,7 @@ pub struct TestApp {
     /// `None` once stopped.
     child: Option<Child>,
     logs: Arc<Mutex<Vec<String>>>,
+    stdout: Arc<Mutex<Vec<String>>>,
     client: reqwest::Client,
 }
 
@@ -113,10 +134,20 @@ impl TestApp {
         command
             .args(args)
             .envs(env.iter().copied())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = command.spawn().expect("the application starts");
         let stderr = child.stderr.take().expect("piped stderr");
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let printed = stdout.clone();
+        let pipe = child.stdout.take().expect("piped stdout");
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                if let Ok(mut kept) = printed.lock() {
+                    kept.push(line);
+                }
+            }
+        });
         let logs = Arc::new(Mutex::new(Vec::new()));
         let (listening, address) = mpsc::channel();
         let kept = logs.clone();
@@ -134,7 +165,11 @@ impl TestApp {
             http_addr,
             child: Some(child),
             logs,
-            client: reqwest::Client::new(),
+            stdout,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("an HTTP client"),
         }
     }
 
@@ -142,18 +177,62 @@ impl TestApp {
         format!("http://{}{path}", self.http_addr)
     }
 
-    pub async fn get(&self, path: &str) -> TestResponse {
-        let response = self
-            .client
-            .get(self.url(path))
+    /// A request to the application; redirects are not followed.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    /// A request authenticated with the API token `token`.
+    pub fn authed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
+        self.request(method, path)
+            .header("authorization", format!("Bearer {token}"))
+    }
+
+    /// A request as a browser page of reckon's own would send it: with its `Origin`.
+    pub fn browser_request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.request(method, path)
+            .header("origin", format!("http://{}", self.http_addr))
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> TestResponse {
+        let response = request
             .send()
             .await
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+            .unwrap_or_else(|e| panic!("request failed: {e}"));
         TestResponse {
             status: response.status().as_u16(),
             headers: response.headers().clone(),
             body: response.text().await.unwrap_or_default(),
         }
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.send(self.request(reqwest::Method::GET, path)).await
+    }
+
+    /// What the application printed on standard output so far.
+    pub fn stdout(&self) -> Vec<String> {
+        self.stdout.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// The first-owner setup link the application printed at start.
+    pub async fn setup_link(&self) -> String {
+        for _ in 0..200 {
+            if let Some(link) = self
+                .stdout()
+                .into_iter()
+                .find(|line| line.contains("/setup?token="))
+            {
+                return link;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("no setup link on standard output: {:?}", self.stdout());
     }
 
     /// GET that must answer 200 with JSON of type `T`.
@@ -193,14 +272,36 @@ impl TestApp {
 
     /// Runs `reckon` with `args` to completion (for commands and start-up failures).
     pub fn run(args: &[&str], env: &[(&str, &str)], dir: &Path) -> Output {
-        let output = Command::new(reckon_binary())
+        TestApp::run_with_input(args, env, dir, None)
+    }
+
+    /// Runs `reckon` with `args`, writing `input` to its standard input (none: empty).
+    pub fn run_with_input(
+        args: &[&str],
+        env: &[(&str, &str)],
+        dir: &Path,
+        input: Option<&str>,
+    ) -> Output {
+        use std::io::Write;
+        let mut child = Command::new(reckon_binary())
             .args(args)
             .envs(env.iter().copied())
             .current_dir(dir)
-            .stdin(Stdio::null())
-            .output()
+            .stdin(if input.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .expect("reckon runs");
-        Output::from(output)
+        if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+            stdin
+                .write_all(input.as_bytes())
+                .expect("writing standard input");
+        }
+        Output::from(child.wait_with_output().expect("reckon finishes"))
     }
 
     /// Runs `reckon serve` on `db` with `args` (a flag given again wins), expecting it to stop by

@@ -67,6 +67,23 @@ impl TestDatabase {
         self.url.backend()
     }
 
+    /// The database opened and migrated, as a server would (creating it if needed).
+    pub async fn storage(&self) -> std::sync::Arc<dyn storage::Storage> {
+        storage::open_and_migrate(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("opening the test database: {e}"))
+    }
+
+    /// The flags that point a `reckon` command at this database and its data directory.
+    pub fn cli_args(&self) -> Vec<String> {
+        vec![
+            "--database-url".to_owned(),
+            self.url.expose().to_owned(),
+            "--data-dir".to_owned(),
+            self.data_dir().display().to_string(),
+        ]
+    }
+
     /// A directory that lives as long as the database, for a server's data directory.
     pub fn data_dir(&self) -> std::path::PathBuf {
         self.dir.path().join("data")

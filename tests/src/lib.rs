@@ -3,10 +3,12 @@
 
 mod app;
 mod database;
+mod members;
 mod skip;
 
 pub use app::{Output, TestApp, TestResponse, reckon_binary};
 pub use database::TestDatabase;
+pub use members::{Member, PASSWORD, add_member};
 pub use skip::require;
 
 /// Runs each named `async fn(TestDatabase)` once on SQLite and once on PostgreSQL, as the tests

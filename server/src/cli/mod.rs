@@ -76,18 +76,25 @@ async fn serve(config: &Config) -> Result<(), Error> {
     tracing::info!(?config, "starting reckon");
     let shutdown = shutdown_signal()?;
     let running = app::start(config).await?;
+    let base_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", running.http_addr));
+    // Part of starting: once reckon says it listens, it runs until it is told to stop.
+    let setup_link =
+        match crate::accounts::issue_setup_link(running.storage().as_ref(), &base_url).await {
+            Ok(link) => link,
+            Err(error) => {
+                let _ = running.stop().await;
+                return Err(error);
+            }
+        };
     tracing::info!(
         http_addr = %running.http_addr,
         database = config.database_url.backend().as_str(),
         "reckon listening"
     );
-    let base_url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", running.http_addr));
-    if let Some(link) =
-        crate::accounts::issue_setup_link(running.storage().as_ref(), &base_url).await?
-    {
+    if let Some(link) = setup_link {
         tracing::info!("no user exists yet: the first owner's setup link is on standard output");
         print_setup_link(&link);
     }

@@ -62,16 +62,6 @@ async fn authorize(state: &AppState, access: Access, request: &mut Request) -> R
         }
         (None, None) => None,
     };
-    let unsafe_method = !matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
-    let by_cookie = actor
-        .as_ref()
-        .is_none_or(|a| a.credential == Credential::Session);
-    if unsafe_method && by_cookie && bearer.is_none() {
-        check_same_origin(headers)?;
-    }
     match (access, &actor) {
         (Access::Public, _) => {}
         (_, None) if bearer.is_some() => {
@@ -93,6 +83,19 @@ async fn authorize(state: &AppState, access: Access, request: &mut Request) -> R
             )));
         }
         (Access::Permission(_), Some(_)) => {}
+    }
+    // Checked once the request is known to be a browser's: signed in by cookie, or a public
+    // form (signing in from another site would plant the attacker's session).
+    let unsafe_method = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let by_cookie = match &actor {
+        Some(actor) => actor.credential == Credential::Session,
+        None => bearer.is_none(),
+    };
+    if unsafe_method && by_cookie {
+        check_same_origin(request.headers())?;
     }
     let extensions = request.extensions_mut();
     extensions.insert(ClientAddr(client));

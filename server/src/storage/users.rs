@@ -113,7 +113,8 @@ impl UserStore for SqlStore {
             "INSERT INTO users (org_id, email, password_hash, role, created_at_ms) \
              VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
         );
-        let created = with_pool!(&self.pool, |p| {
+        // An inner block, so that `?` keeps the driver's error for `email_taken` to read.
+        let created = with_pool!(&self.pool, |p| async {
             let mut tx = p.begin().await?;
             let row = sqlx::query(&insert)
                 .bind(new.org_id)
@@ -126,7 +127,8 @@ impl UserStore for SqlStore {
             audit_insert!(audit).execute(&mut *tx).await?;
             tx.commit().await?;
             user(&row)
-        });
+        }
+        .await);
         created.map_err(|e| email_taken(e, &new.email))
     }
 

@@ -1,0 +1,204 @@
+//! Every registered route × every role: anonymous → 401, wrong role → 403, right role → success.
+//! A route added without a decision here fails `every_route_has_a_decision`.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use reckon_server::auth::Role;
+use reckon_server::routes::{Access, RouteSpec, route_specs};
+use reckon_server::storage::Storage;
+use reckon_tests::{Member, PASSWORD, TestApp, TestDatabase, add_member, backend_tests};
+use reqwest::Method;
+use serde_json::json;
+
+/// Who may call each route, as the product decided (the role table).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Decision {
+    /// Anyone; an anonymous request of the sample gets this status.
+    Public(u16),
+    SignedIn,
+    Roles(&'static [Role]),
+}
+
+fn decision(method: &Method, path: &str) -> Option<Decision> {
+    use Decision::*;
+    use Role::{Admin, Owner};
+    Some(match (method.as_str(), path) {
+        ("GET", "/healthz" | "/readyz" | "/login" | "/setup") => Public(200),
+        ("GET", "/") => Public(303),
+        ("POST", "/login") => Public(200),
+        ("POST", "/logout") => Public(303),
+        ("POST", "/setup") => Public(410),
+        ("GET", "/api/v1/me" | "/api/v1/api-tokens") => SignedIn,
+        ("GET" | "POST", "/api/v1/users") | ("PATCH" | "DELETE", "/api/v1/users/{id}") => {
+            Roles(&[Owner])
+        }
+        ("POST", "/api/v1/api-tokens") | ("DELETE", "/api/v1/api-tokens/{id}") => {
+            Roles(&[Owner, Admin])
+        }
+        ("GET", "/api/v1/audit") => Roles(&[Owner, Admin]),
+        _ => return None,
+    })
+}
+
+fn matches_table(access: Access, decision: Decision) -> bool {
+    match (access, decision) {
+        (Access::Public, Decision::Public(_)) | (Access::SignedIn, Decision::SignedIn) => true,
+        (Access::Permission(permission), Decision::Roles(roles)) => Role::ALL
+            .iter()
+            .all(|role| role.has(permission) == roles.contains(role)),
+        _ => false,
+    }
+}
+
+#[test]
+fn every_route_has_a_decision() {
+    for spec in route_specs() {
+        let Some(decided) = decision(&spec.method, spec.path) else {
+            panic!(
+                "{} {} has no access decision in this matrix",
+                spec.method, spec.path
+            );
+        };
+        assert!(
+            matches_table(spec.access, decided),
+            "{} {} is {:?} in the router but {decided:?} in the decision table",
+            spec.method,
+            spec.path,
+            spec.access
+        );
+    }
+}
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}{}@example.com",
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A request that succeeds for a caller allowed to make it; targets are created fresh.
+async fn sample(
+    app: &TestApp,
+    storage: &dyn Storage,
+    org: i64,
+    spec: &RouteSpec,
+    caller: Option<&Member>,
+) -> reqwest::RequestBuilder {
+    let path = spec.path;
+    let request = match (spec.method.as_str(), path) {
+        ("POST", "/login") => {
+            let member = add_member(storage, org, Role::Viewer, &unique("signin")).await;
+            app.browser_request(Method::POST, path)
+                .json(&json!({ "email": member.user.email, "password": PASSWORD }))
+        }
+        ("POST", "/logout") => app.browser_request(Method::POST, path),
+        ("POST", "/setup") => app.browser_request(Method::POST, path).form(&[
+            ("token", "not-a-token"),
+            ("email", "x@example.com"),
+            ("password", PASSWORD),
+        ]),
+        ("POST", "/api/v1/users") => app
+            .request(Method::POST, path)
+            .json(&json!({ "email": unique("new"), "role": "viewer" })),
+        ("PATCH", "/api/v1/users/{id}") => {
+            let target = add_member(storage, org, Role::Viewer, &unique("target")).await;
+            app.request(Method::PATCH, &format!("/api/v1/users/{}", target.user.id))
+                .json(&json!({ "role": "finance" }))
+        }
+        ("DELETE", "/api/v1/users/{id}") => {
+            let target = add_member(storage, org, Role::Viewer, &unique("target")).await;
+            app.request(Method::DELETE, &format!("/api/v1/users/{}", target.user.id))
+        }
+        ("POST", "/api/v1/api-tokens") => app
+            .request(Method::POST, path)
+            .json(&json!({ "name": "matrix" })),
+        ("DELETE", "/api/v1/api-tokens/{id}") => {
+            // The caller's own token, which any role allowed to revoke may revoke.
+            let owner = match caller {
+                Some(member) => member.user.clone(),
+                None => {
+                    add_member(storage, org, Role::Viewer, &unique("tok"))
+                        .await
+                        .user
+                }
+            };
+            let (token, _) = reckon_server::accounts::create_api_token(
+                storage,
+                &owner,
+                "to revoke",
+                &reckon_server::accounts::Acting::cli(),
+            )
+            .await
+            .unwrap();
+            app.request(Method::DELETE, &format!("/api/v1/api-tokens/{}", token.id))
+        }
+        (method, path) => app.request(method.parse().unwrap(), path),
+    };
+    match caller {
+        Some(member) => request.header("authorization", member.bearer()),
+        None => request,
+    }
+}
+
+backend_tests!(anonymous_wrong_role_and_right_role_get_401_403_and_success);
+
+async fn anonymous_wrong_role_and_right_role_get_401_403_and_success(db: TestDatabase) {
+    let storage = db.storage().await;
+    let org = storage.ensure_default_organization().await.unwrap().id;
+    let app = TestApp::spawn(&db).await;
+    let mut members = Vec::new();
+    for role in Role::ALL {
+        members.push((
+            role,
+            add_member(storage.as_ref(), org, role, &unique(role.as_str())).await,
+        ));
+    }
+    for spec in route_specs() {
+        let route = format!("{} {}", spec.method, spec.path);
+        let decided =
+            decision(&spec.method, spec.path).expect("decided (see every_route_has_a_decision)");
+        let anonymous = app
+            .send(sample(&app, storage.as_ref(), org, &spec, None).await)
+            .await;
+        match decided {
+            Decision::Public(status) => {
+                assert_eq!(
+                    anonymous.status, status,
+                    "{route} anonymous: {}",
+                    anonymous.body
+                );
+                continue;
+            }
+            _ => {
+                assert_eq!(
+                    anonymous.status, 401,
+                    "{route} anonymous: {}",
+                    anonymous.body
+                );
+                assert_eq!(anonymous.error_code(), "unauthenticated", "{route}");
+            }
+        }
+        for (role, member) in &members {
+            let response = app
+                .send(sample(&app, storage.as_ref(), org, &spec, Some(member)).await)
+                .await;
+            let allowed = match decided {
+                Decision::Roles(roles) => roles.contains(role),
+                _ => true,
+            };
+            if allowed {
+                assert!(
+                    (200..300).contains(&response.status),
+                    "{route} as {role}: {} {}",
+                    response.status,
+                    response.body
+                );
+            } else {
+                assert_eq!(response.status, 403, "{route} as {role}: {}", response.body);
+                assert_eq!(response.error_code(), "forbidden", "{route} as {role}");
+            }
+        }
+    }
+}
