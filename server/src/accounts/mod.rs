@@ -204,10 +204,8 @@ pub async fn revoke_api_token(
 ) -> Result<ApiToken, Error> {
     let not_found = || Error::NotFound(format!("no API token {token_id} that you may revoke"));
     let target = storage
-        .api_tokens(org_id, only_of)
+        .api_token(org_id, token_id, only_of)
         .await?
-        .into_iter()
-        .find(|token| token.id == token_id)
         .ok_or_else(not_found)?;
     let audit = acting.entry(
         org_id,

@@ -46,6 +46,14 @@ pub trait ApiTokenStore {
         granularity_ms: i64,
     ) -> Result<(), StorageError>;
 
+    /// One token of the organisation (only if it is `user_id`'s, when given).
+    async fn api_token(
+        &self,
+        org_id: i64,
+        id: i64,
+        user_id: Option<i64>,
+    ) -> Result<Option<ApiToken>, StorageError>;
+
     /// The organisation's tokens (only `user_id`'s when given), newest first, revoked included.
     async fn api_tokens(
         &self,
@@ -144,6 +152,28 @@ impl ApiTokenStore for SqlStore {
             .map(|_| ())
         })?;
         Ok(())
+    }
+
+    async fn api_token(
+        &self,
+        org_id: i64,
+        id: i64,
+        user_id: Option<i64>,
+    ) -> Result<Option<ApiToken>, StorageError> {
+        let select = format!(
+            "SELECT {COLUMNS} FROM {FROM} WHERE t.id = $1 AND t.org_id = $2 \
+             AND ($3 IS NULL OR t.user_id = $3)"
+        );
+        let found = with_pool!(&self.pool, |p| {
+            let row = sqlx::query(&select)
+                .bind(id)
+                .bind(org_id)
+                .bind(user_id)
+                .fetch_optional(p)
+                .await?;
+            row.as_ref().map(api_token).transpose()
+        })?;
+        Ok(found)
     }
 
     async fn api_tokens(
