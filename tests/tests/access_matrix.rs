@@ -36,6 +36,9 @@ fn decision(method: &Method, path: &str) -> Option<Decision> {
             Roles(&[Owner, Admin])
         }
         ("GET", "/api/v1/audit") => Roles(&[Owner, Admin]),
+        ("GET" | "POST", "/api/v1/telemetry-keys") | ("DELETE", "/api/v1/telemetry-keys/{id}") => {
+            Roles(&[Owner, Admin])
+        }
         _ => return None,
     })
 }
@@ -110,6 +113,23 @@ async fn sample(
         ("DELETE", "/api/v1/users/{id}") => {
             let target = add_member(storage, org, Role::Viewer, &unique("target")).await;
             app.request(Method::DELETE, &format!("/api/v1/users/{}", target.user.id))
+        }
+        ("POST", "/api/v1/telemetry-keys") => app
+            .request(Method::POST, path)
+            .json(&json!({ "name": "laptops" })),
+        ("DELETE", "/api/v1/telemetry-keys/{id}") => {
+            let (key, _) = reckon_server::accounts::create_telemetry_key(
+                storage,
+                org,
+                "to revoke",
+                &reckon_server::accounts::Acting::cli(),
+            )
+            .await
+            .unwrap();
+            app.request(
+                Method::DELETE,
+                &format!("/api/v1/telemetry-keys/{}", key.id),
+            )
         }
         ("POST", "/api/v1/api-tokens") => app
             .request(Method::POST, path)

@@ -2,6 +2,7 @@
 //! first-owner setup and sign-in. Each mutation is audited in its own transaction.
 
 mod sign_in;
+mod telemetry_keys;
 
 use serde_json::json;
 
@@ -13,6 +14,7 @@ pub use sign_in::{
     SessionPolicy, authenticate_session, authenticate_token, complete_setup, issue_setup_link,
     sign_in, sign_out,
 };
+pub use telemetry_keys::{authenticate_telemetry_key, create_telemetry_key, revoke_telemetry_key};
 
 /// Who performs an account operation, for the audit log.
 #[derive(Clone, Debug)]

@@ -9,6 +9,8 @@ const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 /// Prefix of API tokens, so that secret scanners and people recognise them.
 pub const API_TOKEN_PREFIX: &str = "rk_api_";
+/// Prefix of telemetry keys.
+pub const TELEMETRY_KEY_PREFIX: &str = "rk_tel_";
 /// Characters of an API token kept for display (`rk_api_` and 5 more).
 pub const DISPLAY_PREFIX_LEN: usize = 12;
 
@@ -31,6 +33,11 @@ pub fn random_string(length: usize) -> String {
 /// A new API token: `rk_api_` and 40 random characters (about 238 bits).
 pub fn new_api_token() -> String {
     format!("{API_TOKEN_PREFIX}{}", random_string(40))
+}
+
+/// A new telemetry key: `rk_tel_` and 40 random characters (about 238 bits).
+pub fn new_telemetry_key() -> String {
+    format!("{TELEMETRY_KEY_PREFIX}{}", random_string(40))
 }
 
 /// A new session id or setup token: 43 random characters (about 256 bits).

@@ -72,7 +72,10 @@ pub enum OrgsCommand {
     List,
 }
 
-async fn organization(storage: &dyn Storage, slug: Option<&str>) -> Result<Organization, Error> {
+pub(super) async fn organization(
+    storage: &dyn Storage,
+    slug: Option<&str>,
+) -> Result<Organization, Error> {
     let slug = slug.unwrap_or(DEFAULT_ORG_SLUG);
     storage
         .organization_by_slug(slug)
@@ -98,7 +101,7 @@ fn piped_password() -> Result<Option<String>, Error> {
     Ok((!line.is_empty()).then_some(line))
 }
 
-fn time(ms: Option<i64>) -> String {
+pub(super) fn time(ms: Option<i64>) -> String {
     ms.and_then(|ms| {
         time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
     })

@@ -1,6 +1,7 @@
 //! The `reckon` command line: every command takes the same configuration (see `config`).
 
 mod accounts;
+mod telemetry_keys;
 
 use std::process::ExitCode;
 
@@ -34,6 +35,9 @@ pub enum Command {
     /// Manage API tokens for scripts and the REST API: create, list, revoke.
     #[command(subcommand, name = "api-tokens")]
     ApiTokens(accounts::ApiTokensCommand),
+    /// Manage telemetry keys for developers' OTLP exporters: create, list, revoke.
+    #[command(subcommand, name = "telemetry-keys")]
+    TelemetryKeys(telemetry_keys::TelemetryKeysCommand),
     /// Manage organisations (tenants): create, list.
     #[command(subcommand)]
     Orgs(accounts::OrgsCommand),
@@ -64,6 +68,12 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
             Command::ApiTokens(command) => {
                 with_storage(&config, |s| Box::pin(accounts::api_tokens(s, command))).await
+            }
+            Command::TelemetryKeys(command) => {
+                with_storage(&config, |s| {
+                    Box::pin(telemetry_keys::telemetry_keys(s, command))
+                })
+                .await
             }
             Command::Orgs(command) => {
                 with_storage(&config, |s| Box::pin(accounts::orgs(s, command))).await

@@ -11,6 +11,7 @@ mod health;
 mod pages;
 pub mod routes;
 mod sessions;
+mod telemetry_keys;
 mod users;
 
 use std::sync::Arc;

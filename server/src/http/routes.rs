@@ -4,7 +4,7 @@
 use axum::http::Method;
 use axum::routing::{MethodRouter, delete, get, patch, post};
 
-use super::{AppState, api_tokens, audit, health, sessions, users};
+use super::{AppState, api_tokens, audit, health, sessions, telemetry_keys, users};
 use crate::auth::Permission;
 
 /// Who may call a route.
@@ -33,7 +33,7 @@ pub fn route_specs() -> Vec<RouteSpec> {
 
 pub(super) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use Access::{Public, SignedIn};
-    use Permission::{ApiTokensManage, AuditRead, UsersManage};
+    use Permission::{ApiTokensManage, AuditRead, TelemetryKeysManage, UsersManage};
     let allowed = Access::Permission;
     let route =
         |method: Method, path: &'static str, access: Access, handler: MethodRouter<AppState>| {
@@ -103,6 +103,24 @@ pub(super) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/api/v1/audit",
             allowed(AuditRead),
             get(audit::list),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/telemetry-keys",
+            allowed(TelemetryKeysManage),
+            get(telemetry_keys::list),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/telemetry-keys",
+            allowed(TelemetryKeysManage),
+            post(telemetry_keys::create),
+        ),
+        route(
+            Method::DELETE,
+            "/api/v1/telemetry-keys/{id}",
+            allowed(TelemetryKeysManage),
+            delete(telemetry_keys::revoke),
         ),
     ]
 }

@@ -17,6 +17,7 @@ mod schema;
 mod sessions;
 mod sqlite;
 mod store;
+mod telemetry_keys;
 mod url;
 mod users;
 
@@ -34,6 +35,7 @@ pub use records::{
 pub use schema::{ColumnSchema, TableSchema};
 pub use sessions::SessionStore;
 pub use store::SqlStore;
+pub use telemetry_keys::{NewTelemetryKey, TelemetryKey, TelemetryKeyStore};
 pub use url::{Backend, DatabaseUrl};
 pub use users::UserStore;
 
@@ -59,6 +61,7 @@ pub trait Storage:
     + SessionStore
     + ApiTokenStore
     + AuditStore
+    + TelemetryKeyStore
     + Send
     + Sync
     + std::fmt::Debug
