@@ -1,0 +1,233 @@
+//! OTLP over HTTP: `POST /v1/logs`, `/v1/metrics`, `/v1/traces` (and a JSON export to `/`, which
+//! Codex sends when given a base URL), protobuf or JSON, optionally gzip; answers in the request's
+//! content type.
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use prost::Message;
+
+use crate::decode::{Encoding, decode, gunzip, json_signal, remove_nulls};
+use crate::ingest::{Accepted, Export, authenticate, ingest};
+use crate::{Receiver, ReceiverError};
+
+/// Size and concurrency limits of the receiver.
+#[derive(Clone, Copy, Debug)]
+pub struct ReceiverLimits {
+    /// Largest request body as sent (compressed or not).
+    pub max_body_bytes: usize,
+    /// Largest body after gzip decompression.
+    pub max_decompressed_bytes: usize,
+    /// Exports stored at the same time; more are answered 503 / UNAVAILABLE with a retry delay.
+    pub max_in_flight: usize,
+}
+
+impl Default for ReceiverLimits {
+    fn default() -> ReceiverLimits {
+        ReceiverLimits {
+            max_body_bytes: 8 * 1024 * 1024,
+            max_decompressed_bytes: 64 * 1024 * 1024,
+            max_in_flight: 64,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Signal {
+    Logs,
+    Metrics,
+    Traces,
+}
+
+impl Signal {
+    fn top_level(self) -> &'static str {
+        match self {
+            Signal::Logs => "resourceLogs",
+            Signal::Metrics => "resourceMetrics",
+            Signal::Traces => "resourceSpans",
+        }
+    }
+}
+
+/// The OTLP/HTTP routes.
+pub fn http_router(receiver: Receiver) -> Router {
+    Router::new()
+        .route(
+            "/v1/logs",
+            post(|s, h, b| export(s, Some(Signal::Logs), h, b)),
+        )
+        .route(
+            "/v1/metrics",
+            post(|s, h, b| export(s, Some(Signal::Metrics), h, b)),
+        )
+        .route(
+            "/v1/traces",
+            post(|s, h, b| export(s, Some(Signal::Traces), h, b)),
+        )
+        .route("/", post(|s, h, b| export(s, None, h, b)))
+        // The body limit is enforced below, with OTLP's own error answer.
+        .layer(DefaultBodyLimit::disable())
+        .with_state(receiver)
+}
+
+async fn export(
+    State(receiver): State<Receiver>,
+    signal: Option<Signal>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let encoding = Encoding::from_content_type(text(header::CONTENT_TYPE.as_str()));
+    let answer_in = encoding.as_ref().copied().unwrap_or(Encoding::Json);
+    let result = async {
+        let tenant = authenticate(&receiver, text(header::AUTHORIZATION.as_str())).await?;
+        let encoding = encoding?;
+        let body = read_body(&receiver, &headers, body).await?;
+        let signal = match signal {
+            Some(signal) => signal,
+            None => routed_signal(&body, encoding)?,
+        };
+        let (export, rejected) = decode_signal(&body, encoding, signal)?;
+        let accepted = ingest(&receiver, &tenant, export, rejected).await?;
+        Ok::<_, ReceiverError>((signal, accepted))
+    }
+    .await;
+    match result {
+        Ok((signal, accepted)) => success(signal, accepted, answer_in),
+        Err(error) => failure(&error, answer_in),
+    }
+}
+
+async fn read_body(
+    receiver: &Receiver,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Vec<u8>, ReceiverError> {
+    let limit = receiver.limits.max_body_bytes;
+    let too_large = || ReceiverError::TooLarge {
+        limit,
+        stage: "as sent",
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(too_large());
+    }
+    let bytes: Bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large())?;
+    let gzip = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_ascii_lowercase());
+    match gzip.as_deref() {
+        None | Some("" | "identity") => Ok(bytes.to_vec()),
+        Some("gzip") => gunzip(&bytes, receiver.limits.max_decompressed_bytes),
+        Some(other) => Err(ReceiverError::InvalidArgument(format!(
+            "unsupported Content-Encoding `{other}`; send gzip or no encoding"
+        ))),
+    }
+}
+
+/// A JSON export posted to `/` is routed by its top-level field.
+fn routed_signal(body: &[u8], encoding: Encoding) -> Result<Signal, ReceiverError> {
+    if encoding == Encoding::Protobuf {
+        return Err(ReceiverError::InvalidArgument(
+            "protobuf exports must be posted to /v1/logs, /v1/metrics or /v1/traces".into(),
+        ));
+    }
+    match json_signal(body) {
+        Some("resourceLogs") => Ok(Signal::Logs),
+        Some("resourceMetrics") => Ok(Signal::Metrics),
+        Some(_) => Ok(Signal::Traces),
+        None => Err(ReceiverError::InvalidArgument(
+            "the JSON body has none of resourceLogs, resourceMetrics, resourceSpans".into(),
+        )),
+    }
+}
+
+fn decode_signal(
+    body: &[u8],
+    encoding: Encoding,
+    signal: Signal,
+) -> Result<(Export, Vec<String>), ReceiverError> {
+    let top = signal.top_level();
+    Ok(match signal {
+        Signal::Logs => {
+            let d = decode(body, encoding, top)?;
+            (Export::Logs(d.message), d.rejected)
+        }
+        Signal::Metrics => {
+            let d = decode(body, encoding, top)?;
+            (Export::Metrics(d.message), d.rejected)
+        }
+        Signal::Traces => {
+            let d = decode(body, encoding, top)?;
+            (Export::Traces(d.message), d.rejected)
+        }
+    })
+}
+
+fn encoded<M: Message + serde::Serialize>(
+    status: StatusCode,
+    message: &M,
+    encoding: Encoding,
+) -> Response {
+    let body = match encoding {
+        Encoding::Protobuf => message.encode_to_vec(),
+        // Unset fields are left out (`{}` for a plain success), not written as null.
+        Encoding::Json => {
+            let mut value = serde_json::to_value(message).unwrap_or_default();
+            remove_nulls(&mut value);
+            serde_json::to_vec(&value).unwrap_or_default()
+        }
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, encoding.content_type())],
+        body,
+    )
+        .into_response()
+}
+
+fn success(signal: Signal, accepted: Accepted, encoding: Encoding) -> Response {
+    match signal {
+        Signal::Logs => encoded(StatusCode::OK, &accepted.logs(), encoding),
+        Signal::Metrics => encoded(StatusCode::OK, &accepted.metrics(), encoding),
+        Signal::Traces => encoded(StatusCode::OK, &accepted.traces(), encoding),
+    }
+}
+
+/// `google.rpc.Status`, the body of OTLP/HTTP error answers.
+#[derive(Clone, PartialEq, prost::Message, serde::Serialize)]
+struct RpcStatus {
+    #[prost(int32, tag = "1")]
+    code: i32,
+    #[prost(string, tag = "2")]
+    message: String,
+}
+
+fn failure(error: &ReceiverError, encoding: Encoding) -> Response {
+    if matches!(error, ReceiverError::Storage(_)) {
+        tracing::error!(%error, "export not stored");
+    }
+    let status = RpcStatus {
+        code: error.grpc_code() as i32,
+        message: error.to_string(),
+    };
+    let mut response = encoded(error.http_status(), &status, encoding);
+    if let Some(seconds) = error.retry_after_secs() {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}

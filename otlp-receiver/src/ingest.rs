@@ -1,0 +1,138 @@
+//! The path every export takes after decoding, whatever its transport: authenticate, map, store
+//! (within the in-flight limit), and say what could not be used.
+
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsPartialSuccess, ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+
+use crate::{Mapped, Receiver, ReceiverError, Tenant, map_logs, map_metrics, map_traces};
+
+/// One decoded export of any signal.
+pub(crate) enum Export {
+    Logs(ExportLogsServiceRequest),
+    Metrics(ExportMetricsServiceRequest),
+    Traces(ExportTraceServiceRequest),
+}
+
+/// What was accepted: how many records or points could not be used, and why.
+#[derive(Debug, Default)]
+pub(crate) struct Accepted {
+    pub rejected: i64,
+    pub message: String,
+}
+
+impl Accepted {
+    pub fn logs(self) -> ExportLogsServiceResponse {
+        ExportLogsServiceResponse {
+            partial_success: (self.rejected > 0).then_some(ExportLogsPartialSuccess {
+                rejected_log_records: self.rejected,
+                error_message: self.message,
+            }),
+        }
+    }
+
+    pub fn metrics(self) -> ExportMetricsServiceResponse {
+        ExportMetricsServiceResponse {
+            partial_success: (self.rejected > 0).then_some(ExportMetricsPartialSuccess {
+                rejected_data_points: self.rejected,
+                error_message: self.message,
+            }),
+        }
+    }
+
+    pub fn traces(self) -> ExportTraceServiceResponse {
+        ExportTraceServiceResponse {
+            partial_success: (self.rejected > 0).then_some(ExportTracePartialSuccess {
+                rejected_spans: self.rejected,
+                error_message: self.message,
+            }),
+        }
+    }
+}
+
+/// The telemetry key from an `Authorization: Bearer <key>` value.
+pub(crate) async fn authenticate(
+    receiver: &Receiver,
+    authorization: Option<&str>,
+) -> Result<Tenant, ReceiverError> {
+    let key = authorization
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, key)| key.trim())
+        .filter(|key| !key.is_empty())
+        .ok_or(ReceiverError::Unauthenticated)?;
+    receiver
+        .sink
+        .authenticate(key)
+        .await?
+        .ok_or(ReceiverError::Unauthenticated)
+}
+
+pub(crate) async fn ingest(
+    receiver: &Receiver,
+    tenant: &Tenant,
+    export: Export,
+    mut rejected: Vec<String>,
+) -> Result<Accepted, ReceiverError> {
+    let Mapped {
+        records,
+        rejected: unusable,
+    } = match &export {
+        Export::Logs(request) => map_logs(request),
+        Export::Metrics(request) => map_metrics(request),
+        Export::Traces(request) => map_traces(request),
+    };
+    rejected.extend(unusable.into_iter().map(|r| r.reason));
+    if !records.is_empty() {
+        let _permit = receiver
+            .in_flight
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| ReceiverError::Overloaded {
+                retry_after_secs: 1,
+            })?;
+        let outcome = receiver.sink.store(tenant, records).await?;
+        tracing::debug!(
+            org_id = tenant.org_id,
+            stored = outcome.stored,
+            duplicates = outcome.duplicates,
+            "export stored"
+        );
+    }
+    if !rejected.is_empty() {
+        tracing::info!(org_id = tenant.org_id, rejected = rejected.len(), first = %rejected[0], "export partly rejected");
+    }
+    Ok(Accepted {
+        rejected: i64::try_from(rejected.len()).unwrap_or(i64::MAX),
+        message: summarise(&rejected),
+    })
+}
+
+/// The reasons, each once with its count, e.g. "2 × attribute input_tokens is `x`, …".
+fn summarise(reasons: &[String]) -> String {
+    let mut counted: Vec<(&str, usize)> = Vec::new();
+    for reason in reasons {
+        match counted.iter_mut().find(|(r, _)| *r == reason.as_str()) {
+            Some((_, n)) => *n += 1,
+            None => counted.push((reason, 1)),
+        }
+    }
+    counted
+        .iter()
+        .take(5)
+        .map(|(reason, n)| {
+            if *n == 1 {
+                (*reason).to_owned()
+            } else {
+                format!("{n} × {reason}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}

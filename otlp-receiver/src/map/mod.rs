@@ -1,0 +1,87 @@
+//! From OTLP exports to usage records, one module per source. Records that are not usage (prompts,
+//! tool calls, internal spans) are skipped; usage records that cannot be read are rejected with a
+//! reason. Only allow-listed attributes are read: prompt, response, tool and command text never
+//! leave this module.
+
+mod claude_code;
+mod codex;
+mod gemini_cli;
+mod genai;
+mod metrics;
+mod support;
+
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+
+use crate::Mapped;
+use crate::attrs::Attrs;
+
+/// Usage records from a logs export.
+pub fn map_logs(request: &ExportLogsServiceRequest) -> Mapped {
+    let mut mapped = Mapped::default();
+    for resource_logs in &request.resource_logs {
+        let resource = resource_logs
+            .resource
+            .as_ref()
+            .map_or(&[][..], |r| &r.attributes[..]);
+        for scope in &resource_logs.scope_logs {
+            for record in &scope.log_records {
+                let attrs = Attrs::new(&record.attributes, resource);
+                let name = support::event_name(record, &attrs);
+                let result = match name.as_deref() {
+                    Some("claude_code.api_request" | "api_request")
+                        if claude_code::is_claude(&attrs, name.as_deref()) =>
+                    {
+                        claude_code::api_request(record, &attrs).map(Some)
+                    }
+                    Some("codex.sse_event") => codex::sse_event(record, &attrs),
+                    Some("gemini_cli.api_response") => {
+                        gemini_cli::api_response(record, &attrs).map(Some)
+                    }
+                    Some(_) if genai::is_generic_source(&attrs) => {
+                        genai::log_record(record, &attrs)
+                    }
+                    _ => Ok(None),
+                };
+                match result {
+                    Ok(Some(usage)) => mapped.records.push(usage),
+                    Ok(None) => {}
+                    Err(reason) => mapped.reject(reason),
+                }
+            }
+        }
+    }
+    mapped
+}
+
+/// Usage records from a metrics export (the fallback for sessions that send no events).
+pub fn map_metrics(request: &ExportMetricsServiceRequest) -> Mapped {
+    metrics::map(request)
+}
+
+/// Usage records from a traces export: GenAI, OpenLLMetry and OpenInference spans of agents that
+/// report no other way. Codex's spans repeat its log events and are not counted.
+pub fn map_traces(request: &ExportTraceServiceRequest) -> Mapped {
+    let mut mapped = Mapped::default();
+    for resource_spans in &request.resource_spans {
+        let resource = resource_spans
+            .resource
+            .as_ref()
+            .map_or(&[][..], |r| &r.attributes[..]);
+        for scope in &resource_spans.scope_spans {
+            for span in &scope.spans {
+                let attrs = Attrs::new(&span.attributes, resource);
+                if !genai::is_generic_source(&attrs) {
+                    continue;
+                }
+                match genai::span(span, &attrs) {
+                    Ok(Some(usage)) => mapped.records.push(usage),
+                    Ok(None) => {}
+                    Err(reason) => mapped.reject(reason),
+                }
+            }
+        }
+    }
+    mapped
+}

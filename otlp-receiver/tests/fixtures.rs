@@ -1,0 +1,274 @@
+//! The recorded exports of the real CLIs, through the receiver's HTTP front end into a sink that
+//! keeps what it is given: the numbers the fixtures' README states.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::http::Request;
+use base64::Engine;
+use otlp_receiver::{
+    Receiver, ReceiverError, ReceiverLimits, RecordKind, StoreOutcome, Tenant, UsageRecord,
+    UsageSink, http_router,
+};
+use reconciler::{TokenCounts, Tool, Usd};
+use tower::ServiceExt;
+
+#[derive(Default)]
+struct MemorySink {
+    records: Mutex<BTreeMap<String, UsageRecord>>,
+}
+
+#[async_trait::async_trait]
+impl UsageSink for MemorySink {
+    async fn authenticate(&self, key: &str) -> Result<Option<Tenant>, ReceiverError> {
+        Ok(key.starts_with("tk_").then_some(Tenant {
+            org_id: 1,
+            key_id: 1,
+        }))
+    }
+
+    async fn store(
+        &self,
+        _: &Tenant,
+        records: Vec<UsageRecord>,
+    ) -> Result<StoreOutcome, ReceiverError> {
+        let mut kept = self.records.lock().unwrap();
+        let mut outcome = StoreOutcome::default();
+        for record in records {
+            if kept
+                .insert(record.idempotency_key.clone(), record)
+                .is_some()
+            {
+                outcome.duplicates += 1;
+            } else {
+                outcome.stored += 1;
+            }
+        }
+        Ok(outcome)
+    }
+}
+
+fn fixture(name: &str) -> Vec<serde_json::Value> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/fixtures/otlp")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+/// Replays a fixture file as HTTP requests (gRPC lines as protobuf to the signal's path).
+async fn replay(receiver: &Receiver, name: &str) {
+    for line in fixture(name) {
+        let path = line["path"].as_str().unwrap();
+        let path = match path {
+            p if p.contains("LogsService") => "/v1/logs",
+            p if p.contains("MetricsService") => "/v1/metrics",
+            p if p.contains("TraceService") => "/v1/traces",
+            p => p,
+        };
+        let (content_type, body) = match line.get("body_b64") {
+            Some(b64) => (
+                "application/x-protobuf",
+                base64::engine::general_purpose::STANDARD
+                    .decode(b64.as_str().unwrap())
+                    .unwrap(),
+            ),
+            None => (
+                "application/json",
+                serde_json::to_vec(&line["body"]).unwrap(),
+            ),
+        };
+        let authorization = line["headers"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+            .map(|(_, v)| v.as_str().unwrap().to_owned())
+            .unwrap();
+        let request = Request::post(path)
+            .header("content-type", content_type)
+            .header("authorization", authorization)
+            .body(Body::from(body))
+            .unwrap();
+        let response = http_router(receiver.clone())
+            .oneshot(request)
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(
+            status,
+            200,
+            "{name} {path}: {}",
+            String::from_utf8_lossy(&bytes)
+        );
+        if content_type == "application/json" {
+            let answer: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            assert!(
+                answer.get("partialSuccess").is_none(),
+                "{name} {path}: {answer}"
+            );
+        } else {
+            assert!(
+                bytes.is_empty(),
+                "{name} {path}: no partial success expected"
+            );
+        }
+    }
+}
+
+fn events(sink: &MemorySink, tool: Tool) -> Vec<UsageRecord> {
+    sink.records
+        .lock()
+        .unwrap()
+        .values()
+        .filter(|r| r.tool == tool && matches!(r.kind, RecordKind::Event { .. }))
+        .cloned()
+        .collect()
+}
+
+fn fallbacks(sink: &MemorySink, tool: Tool) -> Vec<UsageRecord> {
+    sink.records
+        .lock()
+        .unwrap()
+        .values()
+        .filter(|r| r.tool == tool && !matches!(r.kind, RecordKind::Event { .. }))
+        .cloned()
+        .collect()
+}
+
+fn receiver() -> (Arc<MemorySink>, Receiver) {
+    let sink = Arc::new(MemorySink::default());
+    (sink.clone(), Receiver::new(sink, ReceiverLimits::default()))
+}
+
+async fn expect(file: &str, tool: Tool, model: &str, tokens: TokenCounts, cost: Option<&str>) {
+    let (sink, receiver) = receiver();
+    replay(&receiver, file).await;
+    replay(&receiver, file).await;
+    let events = events(&sink, tool);
+    assert_eq!(
+        events.len(),
+        1,
+        "{file}: one model call, counted once across two replays"
+    );
+    let event = &events[0];
+    assert_eq!(event.tokens, tokens, "{file}");
+    assert_eq!(event.model, model);
+    assert_eq!(
+        event.reported_cost,
+        cost.map(|c| c.parse::<Usd>().unwrap()),
+        "{file}"
+    );
+    // The metrics of the same session are kept as fallback, never as events.
+    for fallback in fallbacks(&sink, tool) {
+        assert!(
+            matches!(&fallback.kind, RecordKind::Fallback { scope } | RecordKind::CumulativeFallback { scope, .. }
+                if matches!(&event.kind, RecordKind::Event { covers } if covers.contains(scope))),
+            "{file}: a metric outside the event's scopes: {fallback:?}"
+        );
+    }
+}
+
+fn tokens(
+    input: u64,
+    cache_read: u64,
+    cache_write_5m: u64,
+    output: u64,
+    reasoning: u64,
+) -> TokenCounts {
+    TokenCounts {
+        input,
+        cache_read,
+        cache_write_5m,
+        cache_write_1h: 0,
+        output,
+        reasoning,
+    }
+}
+
+#[tokio::test]
+async fn claude_code_json_and_protobuf() {
+    for file in [
+        "claude-code-2.1.328-http-json-delta.jsonl",
+        "claude-code-2.1.328-http-protobuf-delta.jsonl",
+    ] {
+        expect(
+            file,
+            Tool::ClaudeCode,
+            "claude-sonnet-4-5",
+            tokens(1200, 4500, 300, 37, 0),
+            Some("0.00663"),
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn codex_json_grpc_and_chatgpt_login() {
+    for file in [
+        "codex-0.169.0-http-json-delta.jsonl",
+        "codex-0.169.0-grpc-delta.jsonl",
+        "codex-0.169.0-http-json-delta-chatgpt-login.jsonl",
+    ] {
+        expect(
+            file,
+            Tool::Codex,
+            "gpt-5.1-codex",
+            tokens(234, 1000, 0, 56, 7),
+            None,
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn gemini_cli_json_and_grpc() {
+    for file in [
+        "gemini-cli-0.61.0-http-json-cumulative.jsonl",
+        "gemini-cli-0.61.0-grpc-cumulative.jsonl",
+    ] {
+        expect(
+            file,
+            Tool::GeminiCli,
+            "gemini-2.5-flash",
+            tokens(345, 2000, 0, 75, 8),
+            None,
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn the_chatgpt_login_names_the_person() {
+    let (sink, receiver) = receiver();
+    replay(
+        &receiver,
+        "codex-0.169.0-http-json-delta-chatgpt-login.jsonl",
+    )
+    .await;
+    let event = events(&sink, Tool::Codex).remove(0);
+    assert_eq!(
+        event.identity.email.as_deref(),
+        Some("dev.user@example.com")
+    );
+    assert_eq!(event.identity.account_id.as_deref(), Some("acct_fake_0001"));
+    assert_eq!(event.identity.person(), "dev.user@example.com");
+}
+
+#[tokio::test]
+async fn claude_metrics_carry_the_same_usage_as_its_event() {
+    let (sink, receiver) = receiver();
+    replay(&receiver, "claude-code-2.1.328-http-json-delta.jsonl").await;
+    let fallbacks = fallbacks(&sink, Tool::ClaudeCode);
+    assert_eq!(fallbacks.len(), 1, "{fallbacks:?}");
+    assert_eq!(fallbacks[0].tokens, tokens(1200, 4500, 300, 37, 0));
+    assert_eq!(fallbacks[0].reported_cost, Some("0.00663".parse().unwrap()));
+    assert_eq!(fallbacks[0].identity.team.as_deref(), Some("platform"));
+    assert_eq!(fallbacks[0].identity.department.as_deref(), Some("eng"));
+}
