@@ -120,6 +120,7 @@ fn normalise(value: &mut Value, top_level: &'static str) -> Result<Vec<String>, 
         )));
     }
     remove_nulls(value);
+    keep_odd_attribute_values(value);
     let mut rejected = Vec::new();
     check_data_points(value, &mut rejected);
     Ok(rejected)
@@ -140,6 +141,30 @@ pub(crate) fn remove_nulls(value: &mut Value) {
             map.values_mut().for_each(remove_nulls);
         }
         Value::Array(items) => items.iter_mut().for_each(remove_nulls),
+        _ => {}
+    }
+}
+
+/// Attribute values the proto crate cannot read (`"intValue": "12x"`, `"doubleValue": "NaN"`)
+/// would fail the whole export; they are kept as text instead, so that the record using them is
+/// rejected with its own reason and the rest of the export is stored.
+fn keep_odd_attribute_values(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let odd_int = map.get("intValue").is_some_and(|v| {
+                !matches!(v, Value::Number(n) if n.is_i64())
+                    && v.as_str().is_none_or(|s| s.parse::<i64>().is_err())
+            });
+            let odd_double = map.get("doubleValue").is_some_and(|v| !v.is_number());
+            for (odd, key) in [(odd_int, "intValue"), (odd_double, "doubleValue")] {
+                if odd && let Some(v) = map.remove(key) {
+                    let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                    map.insert("stringValue".to_owned(), Value::String(text));
+                }
+            }
+            map.values_mut().for_each(keep_odd_attribute_values);
+        }
+        Value::Array(items) => items.iter_mut().for_each(keep_odd_attribute_values),
         _ => {}
     }
 }

@@ -3,7 +3,7 @@
 //! content type.
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -105,11 +105,17 @@ async fn export(
     }
 }
 
+/// Past this multiple of the limit, an oversized body is not even read to the end: the client is
+/// cut off. Below it, the rest is read and discarded so that the client receives the 413 (a
+/// client cut off mid-upload sees a broken connection, which OTLP exporters retry).
+const DRAIN_FACTOR: usize = 4;
+
 async fn read_body(
     receiver: &Receiver,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Vec<u8>, ReceiverError> {
+    use http_body_util::BodyExt;
     let limit = receiver.limits.max_body_bytes;
     let too_large = || ReceiverError::TooLarge {
         limit,
@@ -118,18 +124,42 @@ async fn read_body(
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > limit) {
+    let drain_up_to = limit.saturating_mul(DRAIN_FACTOR);
+    if declared.is_some_and(|length| length > drain_up_to) {
         return Err(too_large());
     }
-    let bytes: Bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| too_large())?;
+    let mut body = body;
+    let mut bytes = Vec::new();
+    let (mut seen, mut over) = (0usize, declared.is_some_and(|length| length > limit));
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            ReceiverError::InvalidArgument(format!("the body could not be read: {e}"))
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen = seen.saturating_add(data.len());
+        if !over && seen > limit {
+            over = true;
+            bytes = Vec::new();
+        }
+        if over {
+            if seen > drain_up_to {
+                break;
+            }
+        } else {
+            bytes.extend_from_slice(&data);
+        }
+    }
+    if over {
+        return Err(too_large());
+    }
     let gzip = headers
         .get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.trim().to_ascii_lowercase());
     match gzip.as_deref() {
-        None | Some("" | "identity") => Ok(bytes.to_vec()),
+        None | Some("" | "identity") => Ok(bytes),
         Some("gzip") => gunzip(&bytes, receiver.limits.max_decompressed_bytes),
         Some(other) => Err(ReceiverError::InvalidArgument(format!(
             "unsupported Content-Encoding `{other}`; send gzip or no encoding"
@@ -187,6 +217,7 @@ fn encoded<M: Message + serde::Serialize>(
         Encoding::Json => {
             let mut value = serde_json::to_value(message).unwrap_or_default();
             remove_nulls(&mut value);
+            int64_as_text(&mut value);
             serde_json::to_vec(&value).unwrap_or_default()
         }
     };
@@ -196,6 +227,23 @@ fn encoded<M: Message + serde::Serialize>(
         body,
     )
         .into_response()
+}
+
+/// Protobuf JSON writes 64-bit integers as strings (`"rejectedLogRecords": "1"`).
+fn int64_as_text(value: &mut serde_json::Value) {
+    let Some(partial) = value
+        .get_mut("partialSuccess")
+        .and_then(|p| p.as_object_mut())
+    else {
+        return;
+    };
+    for key in ["rejectedLogRecords", "rejectedDataPoints", "rejectedSpans"] {
+        if let Some(count) = partial.get_mut(key)
+            && count.is_number()
+        {
+            *count = serde_json::Value::String(count.to_string());
+        }
+    }
 }
 
 fn success(signal: Signal, accepted: Accepted, encoding: Encoding) -> Response {

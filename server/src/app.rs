@@ -1,10 +1,12 @@
-//! Starting and stopping the server: storage, listeners, routes, graceful shutdown.
+//! Starting and stopping the server: storage, listeners (web and API, OTLP gRPC, OTLP HTTP),
+//! routes, graceful shutdown.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use otlp_receiver::{Receiver, ReceiverLimits};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::Error;
@@ -12,30 +14,63 @@ use crate::auth::{LoginLimiter, LoginLimits};
 use crate::config::Config;
 use crate::http::{AppState, CookieSettings, router};
 use crate::storage::{self, Storage};
+use crate::telemetry::StorageSink;
 
 /// A started server. Dropping it without [`Running::stop`] leaves it serving until the runtime ends.
 #[derive(Debug)]
 pub struct Running {
     /// The bound address of the web UI and REST API (the real port when port 0 was asked for).
     pub http_addr: SocketAddr,
+    pub otlp_grpc_addr: SocketAddr,
+    pub otlp_http_addr: SocketAddr,
     storage: Arc<dyn Storage>,
-    stop: oneshot::Sender<()>,
-    server: JoinHandle<Result<(), Error>>,
+    stop: watch::Sender<bool>,
+    servers: Vec<JoinHandle<Result<(), Error>>>,
+}
+
+async fn bind(
+    addr: SocketAddr,
+    purpose: &'static str,
+    flag: &'static str,
+) -> Result<TcpListener, Error> {
+    TcpListener::bind(addr).await.map_err(|source| Error::Bind {
+        addr,
+        purpose,
+        flag,
+        source,
+    })
+}
+
+/// Serves `app` on `listener` until `stop` turns true; requests in flight finish first.
+fn serve(
+    listener: TcpListener,
+    app: axum::Router,
+    mut stop: watch::Receiver<bool>,
+) -> JoinHandle<Result<(), Error>> {
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            // A dropped sender also means stop.
+            let _ = stop.wait_for(|stopped| *stopped).await;
+        })
+        .await
+        .map_err(Error::Serve)
+    })
 }
 
 /// Prepares the data directory and database, binds the listeners and starts serving.
 pub async fn start(config: &Config) -> Result<Running, Error> {
     storage::prepare_data_dir(&config.data_dir)?;
     let storage = storage::open_and_migrate(&config.database_url).await?;
-    let listener = TcpListener::bind(config.http_addr)
-        .await
-        .map_err(|source| Error::Bind {
-            addr: config.http_addr,
-            purpose: "HTTP",
-            flag: "--http-addr",
-            source,
-        })?;
-    let http_addr = listener.local_addr().map_err(Error::Serve)?;
+    let http = bind(config.http_addr, "HTTP", "--http-addr").await?;
+    let grpc = bind(config.otlp_grpc_addr, "OTLP gRPC", "--otlp-grpc-addr").await?;
+    let otlp_http = bind(config.otlp_http_addr, "OTLP HTTP", "--otlp-http-addr").await?;
+    let local = |listener: &TcpListener| listener.local_addr().map_err(Error::Serve);
+    let (http_addr, otlp_grpc_addr, otlp_http_addr) =
+        (local(&http)?, local(&grpc)?, local(&otlp_http)?);
     let app = router(AppState {
         storage: storage.clone(),
         limiter: Arc::new(LoginLimiter::new(LoginLimits::default())),
@@ -49,24 +84,33 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
             max_age: config.sessions.max_age,
         },
     });
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
-            // A dropped sender also means stop.
-            let _ = stopped.await;
-        })
-        .await
-        .map_err(Error::Serve)
-    });
+    let receiver = Receiver::new(
+        Arc::new(StorageSink {
+            storage: storage.clone(),
+        }),
+        ReceiverLimits {
+            max_body_bytes: config.otlp_max_body_bytes,
+            max_decompressed_bytes: config.otlp_max_decompressed_bytes,
+            ..ReceiverLimits::default()
+        },
+    );
+    let (stop, stopped) = watch::channel(false);
+    let servers = vec![
+        serve(http, app, stopped.clone()),
+        serve(
+            grpc,
+            otlp_receiver::grpc_services(receiver.clone()),
+            stopped.clone(),
+        ),
+        serve(otlp_http, otlp_receiver::http_router(receiver), stopped),
+    ];
     Ok(Running {
         http_addr,
+        otlp_grpc_addr,
+        otlp_http_addr,
         storage,
         stop,
-        server,
+        servers,
     })
 }
 
@@ -77,11 +121,17 @@ impl Running {
 
     /// Stops accepting connections, lets requests in flight finish, and closes the database.
     pub async fn stop(self) -> Result<(), Error> {
-        let _ = self.stop.send(());
-        let served = match self.server.await {
-            Ok(result) => result,
-            Err(join) => Err(Error::Serve(std::io::Error::other(join))),
-        };
+        let _ = self.stop.send(true);
+        let mut served = Ok(());
+        for server in self.servers {
+            let result = match server.await {
+                Ok(result) => result,
+                Err(join) => Err(Error::Serve(std::io::Error::other(join))),
+            };
+            if served.is_ok() {
+                served = result;
+            }
+        }
         self.storage.close().await;
         served
     }

@@ -28,7 +28,8 @@ pub enum LogFormat {
 #[derive(Args, Clone, Debug, Default)]
 pub struct ConfigArgs {
     /// TOML file with any of: data_dir, database_url, http_addr, otlp_grpc_addr, otlp_http_addr,
-    /// log_format, public_url, secure_cookies, session_idle_secs, session_max_age_secs.
+    /// log_format, public_url, secure_cookies, session_idle_secs, session_max_age_secs,
+    /// otlp_max_body_bytes, otlp_max_decompressed_bytes.
     #[arg(long, env = "RECKON_CONFIG", global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Directory for reckon's own files (the default SQLite database among them) [default: ./reckon-data]
@@ -78,6 +79,22 @@ pub struct ConfigArgs {
         value_name = "BOOL"
     )]
     pub secure_cookies: Option<bool>,
+    /// Largest OTLP request body as sent, in bytes [default: 8388608, 8 MiB]
+    #[arg(
+        long,
+        env = "RECKON_OTLP_MAX_BODY_BYTES",
+        global = true,
+        value_name = "BYTES"
+    )]
+    pub otlp_max_body_bytes: Option<usize>,
+    /// Largest OTLP request body after gzip decompression, in bytes [default: 67108864, 64 MiB]
+    #[arg(
+        long,
+        env = "RECKON_OTLP_MAX_DECOMPRESSED_BYTES",
+        global = true,
+        value_name = "BYTES"
+    )]
+    pub otlp_max_decompressed_bytes: Option<usize>,
     /// Seconds a browser session may stay unused before it ends [default: 28800, 8 hours]
     #[arg(
         long,
@@ -98,7 +115,7 @@ pub struct ConfigArgs {
 
 /// The environment variables reckon reads. `RECKON_LOG` holds a log filter (`info`,
 /// `reckon_server=debug`); `RECKON_TEST_*` belong to the test suite.
-const KNOWN_VARIABLES: [&str; 12] = [
+const KNOWN_VARIABLES: [&str; 14] = [
     "RECKON_CONFIG",
     "RECKON_DATA_DIR",
     "RECKON_DATABASE_URL",
@@ -111,6 +128,8 @@ const KNOWN_VARIABLES: [&str; 12] = [
     "RECKON_SECURE_COOKIES",
     "RECKON_SESSION_IDLE_SECS",
     "RECKON_SESSION_MAX_AGE_SECS",
+    "RECKON_OTLP_MAX_BODY_BYTES",
+    "RECKON_OTLP_MAX_DECOMPRESSED_BYTES",
 ];
 
 /// The TOML file's keys; all optional.
@@ -127,6 +146,8 @@ struct FileConfig {
     secure_cookies: Option<bool>,
     session_idle_secs: Option<u64>,
     session_max_age_secs: Option<u64>,
+    otlp_max_body_bytes: Option<usize>,
+    otlp_max_decompressed_bytes: Option<usize>,
 }
 
 /// The resolved configuration of a `reckon` process. `Debug` shows the database URL redacted.
@@ -142,6 +163,8 @@ pub struct Config {
     pub public_url: Option<String>,
     pub secure_cookies: bool,
     pub sessions: SessionPolicy,
+    pub otlp_max_body_bytes: usize,
+    pub otlp_max_decompressed_bytes: usize,
 }
 
 /// Configuration that cannot be used, with what to fix.
@@ -222,6 +245,14 @@ impl Config {
                 None => None,
             },
             secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+            otlp_max_body_bytes: args
+                .otlp_max_body_bytes
+                .or(file.otlp_max_body_bytes)
+                .unwrap_or(8 * 1024 * 1024),
+            otlp_max_decompressed_bytes: args
+                .otlp_max_decompressed_bytes
+                .or(file.otlp_max_decompressed_bytes)
+                .unwrap_or(64 * 1024 * 1024),
             sessions: SessionPolicy {
                 idle: seconds(
                     "--session-idle-secs",

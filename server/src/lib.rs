@@ -9,6 +9,7 @@ pub mod error;
 mod http;
 mod logging;
 pub mod storage;
+mod telemetry;
 
 pub use error::Error;
 pub use http::routes;

@@ -98,6 +98,8 @@ impl TestResponse {
 #[derive(Debug)]
 pub struct TestApp {
     pub http_addr: SocketAddr,
+    pub otlp_grpc_addr: SocketAddr,
+    pub otlp_http_addr: SocketAddr,
     /// `None` once stopped.
     child: Option<Child>,
     logs: Arc<Mutex<Vec<String>>>,
@@ -155,7 +157,7 @@ impl TestApp {
         let found = tokio::task::spawn_blocking(move || address.recv_timeout(START_TIMEOUT))
             .await
             .expect("the log reader");
-        let Ok(http_addr) = found else {
+        let Ok([http_addr, otlp_grpc_addr, otlp_http_addr]) = found else {
             let _ = child.kill();
             let status = child.wait().ok();
             let logs = logs.lock().map(|l| l.join("\n")).unwrap_or_default();
@@ -163,6 +165,8 @@ impl TestApp {
         };
         TestApp {
             http_addr,
+            otlp_grpc_addr,
+            otlp_http_addr,
             child: Some(child),
             logs,
             stdout,
@@ -327,7 +331,7 @@ impl Drop for TestApp {
 fn read_logs(
     stderr: std::process::ChildStderr,
     logs: &Mutex<Vec<String>>,
-    listening: &mpsc::Sender<SocketAddr>,
+    listening: &mpsc::Sender<[SocketAddr; 3]>,
 ) {
     let echo = std::env::var("TEST_LOG").is_ok_and(|v| v == "1");
     for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -337,7 +341,14 @@ fn read_logs(
         let started = serde_json::from_str::<serde_json::Value>(&line)
             .ok()
             .filter(|event| event["message"] == "reckon listening")
-            .and_then(|event| event["http_addr"].as_str()?.parse().ok());
+            .and_then(|event| {
+                let addr = |key: &str| event[key].as_str()?.parse::<SocketAddr>().ok();
+                Some([
+                    addr("http_addr")?,
+                    addr("otlp_grpc_addr")?,
+                    addr("otlp_http_addr")?,
+                ])
+            });
         if let Ok(mut kept) = logs.lock() {
             kept.push(line);
         }

@@ -4,6 +4,7 @@
 mod app;
 mod database;
 mod members;
+pub mod otlp;
 mod skip;
 
 pub use app::{Output, TestApp, TestResponse, reckon_binary};

@@ -21,7 +21,7 @@ enum Decision {
 
 fn decision(method: &Method, path: &str) -> Option<Decision> {
     use Decision::*;
-    use Role::{Admin, Owner};
+    use Role::{Admin, Finance, Owner, Viewer};
     Some(match (method.as_str(), path) {
         ("GET", "/healthz" | "/readyz" | "/login" | "/setup") => Public(200),
         ("GET", "/") => Public(303),
@@ -36,6 +36,7 @@ fn decision(method: &Method, path: &str) -> Option<Decision> {
             Roles(&[Owner, Admin])
         }
         ("GET", "/api/v1/audit") => Roles(&[Owner, Admin]),
+        ("GET", "/api/v1/usage") => Roles(&[Owner, Admin, Finance, Viewer]),
         ("GET" | "POST", "/api/v1/telemetry-keys") | ("DELETE", "/api/v1/telemetry-keys/{id}") => {
             Roles(&[Owner, Admin])
         }
@@ -113,6 +114,9 @@ async fn sample(
         ("DELETE", "/api/v1/users/{id}") => {
             let target = add_member(storage, org, Role::Viewer, &unique("target")).await;
             app.request(Method::DELETE, &format!("/api/v1/users/{}", target.user.id))
+        }
+        ("GET", "/api/v1/usage") => {
+            app.request(Method::GET, "/api/v1/usage?from=2026-11-01&to=2026-11-30")
         }
         ("POST", "/api/v1/telemetry-keys") => app
             .request(Method::POST, path)

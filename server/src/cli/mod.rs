@@ -101,6 +101,8 @@ async fn serve(config: &Config) -> Result<(), Error> {
         };
     tracing::info!(
         http_addr = %running.http_addr,
+        otlp_grpc_addr = %running.otlp_grpc_addr,
+        otlp_http_addr = %running.otlp_http_addr,
         database = config.database_url.backend().as_str(),
         "reckon listening"
     );

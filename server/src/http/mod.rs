@@ -12,6 +12,7 @@ mod pages;
 pub mod routes;
 mod sessions;
 mod telemetry_keys;
+mod usage;
 mod users;
 
 use std::sync::Arc;

@@ -4,7 +4,7 @@
 use axum::http::Method;
 use axum::routing::{MethodRouter, delete, get, patch, post};
 
-use super::{AppState, api_tokens, audit, health, sessions, telemetry_keys, users};
+use super::{AppState, api_tokens, audit, health, sessions, telemetry_keys, usage, users};
 use crate::auth::Permission;
 
 /// Who may call a route.
@@ -33,7 +33,7 @@ pub fn route_specs() -> Vec<RouteSpec> {
 
 pub(super) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use Access::{Public, SignedIn};
-    use Permission::{ApiTokensManage, AuditRead, TelemetryKeysManage, UsersManage};
+    use Permission::{ApiTokensManage, AuditRead, SpendRead, TelemetryKeysManage, UsersManage};
     let allowed = Access::Permission;
     let route =
         |method: Method, path: &'static str, access: Access, handler: MethodRouter<AppState>| {
@@ -121,6 +121,12 @@ pub(super) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/api/v1/telemetry-keys/{id}",
             allowed(TelemetryKeysManage),
             delete(telemetry_keys::revoke),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/usage",
+            allowed(SpendRead),
+            get(usage::list),
         ),
     ]
 }

@@ -19,6 +19,7 @@ mod sqlite;
 mod store;
 mod telemetry_keys;
 mod url;
+mod usage;
 mod users;
 
 use std::path::Path;
@@ -37,6 +38,7 @@ pub use sessions::SessionStore;
 pub use store::SqlStore;
 pub use telemetry_keys::{NewTelemetryKey, TelemetryKey, TelemetryKeyStore};
 pub use url::{Backend, DatabaseUrl};
+pub use usage::{UsageGroup, UsageRow, UsageStore};
 pub use users::UserStore;
 
 /// An organisation: the tenant that owns every user, key, integration and spend row.
@@ -62,6 +64,7 @@ pub trait Storage:
     + ApiTokenStore
     + AuditStore
     + TelemetryKeyStore
+    + UsageStore
     + Send
     + Sync
     + std::fmt::Debug

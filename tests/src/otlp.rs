@@ -1,0 +1,144 @@
+//! Replaying the recorded OTLP exports of the real CLIs (../shared/fixtures/otlp) to a running
+//! server, and reading its usage API.
+
+use base64::Engine;
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::collector::logs::v1::logs_service_client::LogsServiceClient;
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_client::MetricsServiceClient;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
+use prost::Message;
+use reckon_server::accounts::{Acting, create_telemetry_key};
+use reckon_server::auth::Role;
+use reqwest::Method;
+use serde_json::{Value, json};
+use tonic::codec::CompressionEncoding;
+
+use crate::{Member, TestApp, TestDatabase, add_member};
+
+pub fn fixture(name: &str) -> Vec<Value> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/fixtures/otlp")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+fn grpc_request<T: Message + Default>(bytes: &[u8], key: &str) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(T::decode(bytes).expect("a recorded gRPC body"));
+    request
+        .metadata_mut()
+        .insert("authorization", format!("Bearer {key}").parse().unwrap());
+    request
+}
+
+/// Sends every request of a fixture file with `key` in place of the recorded one.
+pub async fn replay(app: &TestApp, name: &str, key: &str) {
+    let gzip = name.contains("gemini") && name.contains("grpc");
+    for line in fixture(name) {
+        let path = line["path"].as_str().unwrap();
+        let bytes = match line.get("body_b64") {
+            Some(b64) => base64::engine::general_purpose::STANDARD
+                .decode(b64.as_str().unwrap())
+                .unwrap(),
+            None => serde_json::to_vec(&line["body"]).unwrap(),
+        };
+        if line["transport"] == "grpc" {
+            let endpoint = format!("http://{}", app.otlp_grpc_addr);
+            let rejected = if path.contains("LogsService") {
+                let mut client = LogsServiceClient::connect(endpoint).await.unwrap();
+                if gzip {
+                    client = client.send_compressed(CompressionEncoding::Gzip);
+                }
+                let answer = client
+                    .export(grpc_request::<ExportLogsServiceRequest>(&bytes, key))
+                    .await;
+                answer
+                    .unwrap()
+                    .into_inner()
+                    .partial_success
+                    .map(|p| p.error_message)
+            } else if path.contains("MetricsService") {
+                let mut client = MetricsServiceClient::connect(endpoint).await.unwrap();
+                if gzip {
+                    client = client.send_compressed(CompressionEncoding::Gzip);
+                }
+                let answer = client
+                    .export(grpc_request::<ExportMetricsServiceRequest>(&bytes, key))
+                    .await;
+                answer
+                    .unwrap()
+                    .into_inner()
+                    .partial_success
+                    .map(|p| p.error_message)
+            } else {
+                let mut client = TraceServiceClient::connect(endpoint).await.unwrap();
+                if gzip {
+                    client = client.send_compressed(CompressionEncoding::Gzip);
+                }
+                let answer = client
+                    .export(grpc_request::<ExportTraceServiceRequest>(&bytes, key))
+                    .await;
+                answer
+                    .unwrap()
+                    .into_inner()
+                    .partial_success
+                    .map(|p| p.error_message)
+            };
+            assert_eq!(rejected, None, "{name} {path}");
+        } else {
+            let response = reqwest::Client::new()
+                .post(format!("http://{}{path}", app.otlp_http_addr))
+                .header("content-type", line["ct"].as_str().unwrap())
+                .header("authorization", format!("Bearer {key}"))
+                .body(bytes)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let body = response.bytes().await.unwrap();
+            assert_eq!(
+                status,
+                200,
+                "{name} {path}: {}",
+                String::from_utf8_lossy(&body)
+            );
+            if line["ct"].as_str().unwrap().contains("json") {
+                assert_eq!(
+                    serde_json::from_slice::<Value>(&body).unwrap(),
+                    json!({}),
+                    "{name} {path}"
+                );
+            }
+        }
+    }
+}
+
+pub async fn setup(db: &TestDatabase) -> (String, Member) {
+    let storage = db.storage().await;
+    let org = storage.ensure_default_organization().await.unwrap();
+    let viewer = add_member(
+        storage.as_ref(),
+        org.id,
+        Role::Viewer,
+        "finance@example.com",
+    )
+    .await;
+    let (_, key) = create_telemetry_key(storage.as_ref(), org.id, "laptops", &Acting::cli())
+        .await
+        .unwrap();
+    storage.close().await;
+    (key, viewer)
+}
+
+pub async fn usage(app: &TestApp, reader: &Member, group_by: &str) -> Vec<Value> {
+    let path = format!("/api/v1/usage?from=2026-11-01&to=2026-11-30&group_by={group_by}");
+    let body: Value = app
+        .send(app.authed(Method::GET, &path, &reader.token))
+        .await
+        .json();
+    body["rows"].as_array().unwrap().clone()
+}

@@ -1,0 +1,224 @@
+//! Bad exports get their status and a clear message, and leave every stored total unchanged;
+//! metrics that arrive before their session's events are counted, then replaced by the events.
+
+use std::io::Write;
+
+use reckon_server::accounts::{Acting, revoke_telemetry_key};
+use reckon_tests::otlp::{fixture, replay, setup, usage};
+use reckon_tests::{TestApp, TestDatabase};
+use serde_json::{Value, json};
+
+struct Attempt {
+    what: &'static str,
+    path: &'static str,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+    status: u16,
+    message: &'static str,
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+#[tokio::test]
+async fn bad_exports_are_refused_and_change_nothing() {
+    let db = TestDatabase::sqlite();
+    let (key, viewer) = setup(&db).await;
+    let storage = db.storage().await;
+    let org = storage.ensure_default_organization().await.unwrap();
+    let (revoked, revoked_key) = reckon_server::accounts::create_telemetry_key(
+        storage.as_ref(),
+        org.id,
+        "old laptop",
+        &Acting::cli(),
+    )
+    .await
+    .unwrap();
+    revoke_telemetry_key(storage.as_ref(), org.id, revoked.id, &Acting::cli())
+        .await
+        .unwrap();
+    let app = TestApp::spawn_with(
+        &db,
+        &[
+            "--otlp-max-body-bytes",
+            "200000",
+            "--otlp-max-decompressed-bytes",
+            "1000000",
+        ],
+        &[],
+    )
+    .await;
+    replay(&app, "claude-code-2.1.328-http-json-delta.jsonl", &key).await;
+    let before = usage(&app, &viewer, "tool,model,person").await;
+    assert_eq!(before.len(), 1);
+
+    let bearer = |k: &str| ("authorization", format!("Bearer {k}"));
+    let json_type = ("content-type", "application/json".to_owned());
+    let proto_type = ("content-type", "application/x-protobuf".to_owned());
+    let logs = br#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"1795314015846000000","body":{"stringValue":"claude_code.api_request"},"attributes":[{"key":"event.name","value":{"stringValue":"api_request"}},{"key":"model","value":{"stringValue":"claude-sonnet-4-5"}},{"key":"session.id","value":{"stringValue":"s-bad"}},{"key":"input_tokens","value":{"intValue":"12x"}},{"key":"output_tokens","value":{"intValue":"5"}}]}]}]}]}"#;
+    let attempts = vec![
+        Attempt {
+            what: "no key",
+            path: "/v1/logs",
+            headers: vec![json_type.clone()],
+            body: b"{}".to_vec(),
+            status: 401,
+            message: "telemetry key",
+        },
+        Attempt {
+            what: "unknown key",
+            path: "/v1/logs",
+            headers: vec![json_type.clone(), bearer("rk_tel_unknown")],
+            body: b"{}".to_vec(),
+            status: 401,
+            message: "telemetry key",
+        },
+        Attempt {
+            what: "revoked key",
+            path: "/v1/logs",
+            headers: vec![json_type.clone(), bearer(&revoked_key)],
+            body: b"{}".to_vec(),
+            status: 401,
+            message: "revoked",
+        },
+        Attempt {
+            what: "truncated protobuf",
+            path: "/v1/logs",
+            headers: vec![proto_type.clone(), bearer(&key)],
+            body: vec![0x0a, 0xff, 0x01, 0x02],
+            status: 400,
+            message: "protobuf body is malformed",
+        },
+        Attempt {
+            what: "invalid JSON",
+            path: "/v1/metrics",
+            headers: vec![json_type.clone(), bearer(&key)],
+            body: b"{\"resourceMetrics\": [".to_vec(),
+            status: 400,
+            message: "JSON body is malformed",
+        },
+        Attempt {
+            what: "wrong content type",
+            path: "/v1/logs",
+            headers: vec![("content-type", "text/plain".into()), bearer(&key)],
+            body: b"hello".to_vec(),
+            status: 415,
+            message: "unsupported content type",
+        },
+        Attempt {
+            what: "oversize",
+            path: "/v1/logs",
+            headers: vec![json_type.clone(), bearer(&key)],
+            body: vec![b' '; 300_000],
+            status: 413,
+            message: "larger than 200000 bytes as sent",
+        },
+        Attempt {
+            what: "gzip bomb",
+            path: "/v1/logs",
+            headers: vec![
+                json_type.clone(),
+                bearer(&key),
+                ("content-encoding", "gzip".into()),
+            ],
+            body: gzip(&vec![b' '; 50_000_000]),
+            status: 413,
+            message: "after decompression",
+        },
+        Attempt {
+            what: "snake_case JSON",
+            path: "/v1/logs",
+            headers: vec![json_type.clone(), bearer(&key)],
+            body: br#"{"resource_logs":[]}"#.to_vec(),
+            status: 400,
+            message: "camelCase",
+        },
+    ];
+    let client = reqwest::Client::new();
+    for attempt in attempts {
+        let mut request = client
+            .post(format!("http://{}{}", app.otlp_http_addr, attempt.path))
+            .body(attempt.body);
+        for (name, value) in &attempt.headers {
+            request = request.header(*name, value);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let body = response.text().await.unwrap();
+        assert_eq!(status, attempt.status, "{}: {body}", attempt.what);
+        assert!(body.contains(attempt.message), "{}: {body}", attempt.what);
+        assert!(
+            !body.contains(&key),
+            "{}: the key is never echoed",
+            attempt.what
+        );
+    }
+
+    // A record whose token count the proto crate would read as "no value" is rejected, not zero.
+    let response = client
+        .post(format!("http://{}/v1/logs", app.otlp_http_addr))
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {key}"))
+        .body(logs.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(
+        answer["partialSuccess"]["rejectedLogRecords"],
+        json!("1"),
+        "{answer}"
+    );
+    let message = answer["partialSuccess"]["errorMessage"].as_str().unwrap();
+    assert!(message.contains("input_tokens"), "{message}");
+
+    assert_eq!(
+        usage(&app, &viewer, "tool,model,person").await,
+        before,
+        "every total unchanged"
+    );
+    let keys = storage.telemetry_keys(org.id).await.unwrap();
+    assert!(
+        keys.iter()
+            .find(|k| k.id != revoked.id)
+            .unwrap()
+            .last_used_at_ms
+            .is_some(),
+        "use is recorded"
+    );
+}
+
+#[tokio::test]
+async fn metrics_before_events_count_until_the_events_arrive() {
+    let db = TestDatabase::sqlite();
+    let (key, viewer) = setup(&db).await;
+    let app = TestApp::spawn(&db).await;
+    let file = "claude-code-2.1.328-http-json-delta.jsonl";
+    let lines = fixture(file);
+    let metrics = lines.iter().find(|l| l["path"] == "/v1/metrics").unwrap();
+    let sent = reqwest::Client::new()
+        .post(format!("http://{}/v1/metrics", app.otlp_http_addr))
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {key}"))
+        .body(serde_json::to_vec(&metrics["body"]).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    let from_metrics = usage(&app, &viewer, "tool,model").await;
+    assert_eq!(from_metrics[0]["tokens"]["input"], 1200, "{from_metrics:?}");
+    assert_eq!(from_metrics[0]["reported_cost_usd"], "0.00663");
+    replay(&app, file, &key).await;
+    let after = usage(&app, &viewer, "tool,model").await;
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(
+        after[0]["tokens"]["input"], 1200,
+        "counted once: the event replaced the metric"
+    );
+    assert_eq!(after[0]["records"], 1);
+    assert_eq!(after[0]["reported_cost_usd"], "0.00663");
+}
