@@ -265,10 +265,21 @@ async fn the_chatgpt_login_names_the_person() {
 async fn claude_metrics_carry_the_same_usage_as_its_event() {
     let (sink, receiver) = receiver();
     replay(&receiver, "claude-code-2.1.328-http-json-delta.jsonl").await;
-    let fallbacks = fallbacks(&sink, Tool::ClaudeCode);
-    assert_eq!(fallbacks.len(), 1, "{fallbacks:?}");
-    assert_eq!(fallbacks[0].tokens, tokens(1200, 4500, 300, 37, 0));
+    let mut fallbacks = fallbacks(&sink, Tool::ClaudeCode);
+    fallbacks.sort_by_key(|f| f.tokens.input);
+    assert_eq!(
+        fallbacks.len(),
+        2,
+        "a token record and a cost record: {fallbacks:?}"
+    );
+    assert_eq!(fallbacks[0].tokens, TokenCounts::default());
     assert_eq!(fallbacks[0].reported_cost, Some("0.00663".parse().unwrap()));
+    assert_eq!(fallbacks[1].tokens, tokens(1200, 4500, 300, 37, 0));
+    assert_eq!(
+        fallbacks[1].reported_cost,
+        Some(Usd::ZERO),
+        "its dollars are in the cost metric"
+    );
     assert_eq!(fallbacks[0].identity.team.as_deref(), Some("platform"));
     assert_eq!(fallbacks[0].identity.department.as_deref(), Some("eng"));
 }

@@ -3,8 +3,9 @@
 //! `gemini_cli.token.usage` (cumulative sums), Codex's `codex.turn.token_usage` and the GenAI
 //! `gen_ai.client.token.usage` histograms.
 //!
-//! The points of one moment (same time and attributes but the token type) are read together,
-//! because the kinds overlap (Gemini's input includes its cache) and must be normalised as a whole.
+//! The points of one moment (same metric, time and attributes but the token type) are read
+//! together, because the kinds overlap (Gemini's input includes its cache) and must be
+//! normalised as a whole. Claude Code's cost metric is a series of its own.
 
 use std::collections::BTreeMap;
 
@@ -231,13 +232,8 @@ fn whole(value: f64) -> Option<u64> {
         .flatten()
 }
 
-/// The series a point belongs to: its tool family and attributes, without the token type (the
-/// cost metric joins Claude Code's token metric of the same moment).
+/// The series a point belongs to: its metric family and attributes, without the token type.
 fn series_text(family: Family, attrs: &[KeyValue]) -> String {
-    let family = match family {
-        Family::ClaudeCost => Family::ClaudeTokens,
-        other => other,
-    };
     let mut pairs: Vec<String> = attrs
         .iter()
         .filter(|kv| kv.key != family.type_key())
@@ -280,9 +276,11 @@ fn record(moment: Moment<'_>) -> Result<Option<UsageRecord>, String> {
                 output: count(v, "output"),
                 reasoning: 0,
             };
+            // Claude Code states the cost of all its usage (in its cost metric, a series of its
+            // own), so its token points are `reported` too, with no dollars of their own.
             let cost = match v.get("cost") {
                 Some(Value::Cost(usd)) => Some(*usd),
-                _ => None,
+                _ => Some(Usd::ZERO),
             };
             let scope = session
                 .as_deref()

@@ -400,6 +400,12 @@ impl UsageStore for SqlStore {
                                     .bind(state.cost.map(Usd::to_nanos))
                                     .execute(&mut *tx)
                                     .await?;
+                                // A total that did not move adds nothing to count.
+                                if tokens == TokenCounts::default() && cost.is_none_or(Usd::is_zero)
+                                {
+                                    outcome.duplicates += 1;
+                                    continue;
+                                }
                                 (tokens, cost, "cumulative")
                             }
                             _ => (record.tokens, record.reported_cost, "fallback"),
