@@ -127,6 +127,33 @@ impl Contribution {
     }
 }
 
+/// The rollup changes of one transaction, summed per rollup row and applied once at its end
+/// (an export of 50 events of one session changes one rollup row once, not 50 times).
+#[derive(Default)]
+struct RollupChanges {
+    rows: std::collections::BTreeMap<[String; 7], (i64, [i64; 6], i64)>,
+}
+
+impl RollupChanges {
+    fn add(&mut self, c: &Contribution, records: i64) {
+        let key = [
+            c.day.clone(),
+            c.provider.clone(),
+            c.tool.clone(),
+            c.model.clone(),
+            c.person.clone(),
+            c.team.clone(),
+            c.label().to_owned(),
+        ];
+        let entry = self.rows.entry(key).or_insert((0, [0; 6], 0));
+        entry.0 += records;
+        for (sum, n) in entry.1.iter_mut().zip(c.tokens) {
+            *sum += n;
+        }
+        entry.2 += c.cost_nanos.unwrap_or(0);
+    }
+}
+
 fn signed(tokens: &TokenCounts) -> Result<[i64; 6], StorageError> {
     let mut out = [0i64; 6];
     for (slot, kind) in out.iter_mut().zip(reconciler::TokenKind::ALL) {
@@ -182,26 +209,26 @@ fn contribution_of_row(row: &impl Columns) -> Result<Contribution, sqlx::Error> 
     })
 }
 
-/// The rollup upsert adding contribution `$c` (of `$records` rows: 1, or -1 when taken back).
+/// The rollup upsert adding one summed change.
 macro_rules! rollup {
-    ($org:expr, $c:expr, $records:expr) => {
+    ($org:expr, $key:expr, $sums:expr) => {
         sqlx::query(ROLLUP_UPSERT)
             .bind($org)
-            .bind(&$c.day)
-            .bind(&$c.provider)
-            .bind(&$c.tool)
-            .bind(&$c.model)
-            .bind(&$c.person)
-            .bind(&$c.team)
-            .bind($c.label())
-            .bind($records)
-            .bind($c.tokens[0])
-            .bind($c.tokens[1])
-            .bind($c.tokens[2])
-            .bind($c.tokens[3])
-            .bind($c.tokens[4])
-            .bind($c.tokens[5])
-            .bind($c.cost_nanos.unwrap_or(0))
+            .bind(&$key[0])
+            .bind(&$key[1])
+            .bind(&$key[2])
+            .bind(&$key[3])
+            .bind(&$key[4])
+            .bind(&$key[5])
+            .bind(&$key[6])
+            .bind($sums.0)
+            .bind($sums.1[0])
+            .bind($sums.1[1])
+            .bind($sums.1[2])
+            .bind($sums.1[3])
+            .bind($sums.1[4])
+            .bind($sums.1[5])
+            .bind($sums.2)
     };
 }
 
@@ -285,6 +312,8 @@ impl UsageStore for SqlStore {
         records: &[UsageRecord],
     ) -> Result<StoreOutcome, StorageError> {
         let mut outcome = StoreOutcome::default();
+        let mut changes = RollupChanges::default();
+        let mut scopes_seen = std::collections::HashSet::new();
         with_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
             for record in records {
@@ -309,8 +338,11 @@ impl UsageStore for SqlStore {
                             continue;
                         }
                         outcome.stored += 1;
-                        rollup!(org_id, c, 1i64).execute(&mut *tx).await?;
+                        changes.add(&c, 1);
                         for scope in covers {
+                            if !scopes_seen.insert(scope.as_str()) {
+                                continue;
+                            }
                             let newly = sqlx::query(
                                 "INSERT INTO usage_scopes (org_id, scope, covered_at_ms) VALUES ($1, $2, $3) \
                                  ON CONFLICT (org_id, scope) DO NOTHING",
@@ -333,8 +365,7 @@ impl UsageStore for SqlStore {
                             .fetch_all(&mut *tx)
                             .await?;
                             for row in &counted {
-                                let taken = contribution_of_row(row)?.negated();
-                                rollup!(org_id, taken, -1i64).execute(&mut *tx).await?;
+                                changes.add(&contribution_of_row(row)?.negated(), -1);
                                 sqlx::query("UPDATE usage_events SET counted = 0 WHERE id = $1")
                                     .bind(row.int("id")?)
                                     .execute(&mut *tx)
@@ -437,10 +468,13 @@ impl UsageStore for SqlStore {
                         .await?;
                         outcome.stored += 1;
                         if counted {
-                            rollup!(org_id, c, 1i64).execute(&mut *tx).await?;
+                            changes.add(&c, 1);
                         }
                     }
                 }
+            }
+            for (key, sums) in &changes.rows {
+                rollup!(org_id, key, sums).execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok::<_, StorageError>(())
