@@ -219,6 +219,11 @@ impl TestApp {
         self.send(self.request(reqwest::Method::GET, path)).await
     }
 
+    /// The process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// What the application printed on standard output so far.
     pub fn stdout(&self) -> Vec<String> {
         self.stdout.lock().map(|l| l.clone()).unwrap_or_default()

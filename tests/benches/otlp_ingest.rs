@@ -1,0 +1,172 @@
+//! OTLP ingest benchmark (a bench binary, not a timed test): the real server, over loopback,
+//! receiving Claude-Code-shaped HTTP/protobuf log exports (50 events each) from several clients
+//! into SQLite with durable acknowledgements; then, in the same run, the same rows stored by the
+//! storage layer directly into a fresh SQLite file. Prints both rates, their ratio, and the
+//! server's peak RSS.
+//!
+//! `cargo bench -p reckon-tests --bench otlp_ingest` (RECKON_BENCH_EXPORTS, RECKON_BENCH_CLIENTS
+//! change the load).
+#![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::common::v1::any_value::Value;
+use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
+use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use prost::Message;
+use reckon_server::accounts::{Acting, create_telemetry_key};
+use reckon_tests::{TestApp, TestDatabase};
+
+const EVENTS_PER_EXPORT: usize = 50;
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn text(key: &str, value: impl Into<String>) -> KeyValue {
+    KeyValue {
+        key: key.into(),
+        value: Some(AnyValue { value: Some(Value::StringValue(value.into())) }),
+        ..KeyValue::default()
+    }
+}
+
+fn int(key: &str, value: i64) -> KeyValue {
+    KeyValue {
+        key: key.into(),
+        value: Some(AnyValue { value: Some(Value::IntValue(value)) }),
+        ..KeyValue::default()
+    }
+}
+
+/// Export `n` of client `c`: 50 api_request events of one session and person.
+fn export(c: usize, n: usize) -> ExportLogsServiceRequest {
+    let records = (0..EVENTS_PER_EXPORT)
+        .map(|i| LogRecord {
+            time_unix_nano: 1_795_314_015_846_000_000 + u64::try_from(n * EVENTS_PER_EXPORT + i).unwrap_or_default(),
+            body: Some(AnyValue { value: Some(Value::StringValue("claude_code.api_request".into())) }),
+            attributes: vec![
+                text("event.name", "api_request"),
+                text("session.id", format!("session-{c}-{}", n / 20)),
+                text("prompt.id", format!("prompt-{c}-{n}-{i}")),
+                int("event.sequence", i64::try_from(i).unwrap_or_default()),
+                text("user.email", format!("dev{c}@example.com")),
+                text("model", "claude-sonnet-4-5"),
+                int("input_tokens", 1200),
+                int("output_tokens", 37),
+                int("cache_read_tokens", 4500),
+                int("cache_creation_tokens", 300),
+                KeyValue {
+                    key: "cost_usd".into(),
+                    value: Some(AnyValue { value: Some(Value::DoubleValue(0.00663)) }),
+                    ..KeyValue::default()
+                },
+            ],
+            ..LogRecord::default()
+        })
+        .collect();
+    ExportLogsServiceRequest {
+        resource_logs: vec![ResourceLogs {
+            resource: Some(Resource {
+                attributes: vec![text("service.name", "claude-code"), text("team.id", "platform")],
+                ..Resource::default()
+            }),
+            scope_logs: vec![ScopeLogs {
+                log_records: records,
+                ..ScopeLogs::default()
+            }],
+            ..ResourceLogs::default()
+        }],
+    }
+}
+
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+async fn end_to_end(clients: usize, exports: usize) -> (f64, Option<u64>) {
+    let db = TestDatabase::sqlite();
+    let storage = db.storage().await;
+    let org = storage.ensure_default_organization().await.unwrap();
+    let (_, key) = create_telemetry_key(storage.as_ref(), org.id, "bench", &Acting::cli()).await.unwrap();
+    storage.close().await;
+    let app = TestApp::spawn(&db).await;
+    let url = format!("http://{}/v1/logs", app.otlp_http_addr);
+    let bodies: Arc<Vec<Vec<Vec<u8>>>> = Arc::new(
+        (0..clients)
+            .map(|c| (0..exports / clients).map(|n| export(c, n).encode_to_vec()).collect())
+            .collect(),
+    );
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|c| {
+            let (bodies, url, key) = (bodies.clone(), url.clone(), key.clone());
+            tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                for body in &bodies[c] {
+                    let response = client
+                        .post(&url)
+                        .header("content-type", "application/x-protobuf")
+                        .header("authorization", format!("Bearer {key}"))
+                        .body(body.clone())
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(response.status(), 200);
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let events = (exports / clients * clients * EVENTS_PER_EXPORT) as f64;
+    let rss = app.pid().and_then(peak_rss_kib);
+    (events / seconds, rss)
+}
+
+async fn storage_only(clients: usize, exports: usize) -> f64 {
+    let db = TestDatabase::sqlite();
+    let storage = db.storage().await;
+    let org = storage.ensure_default_organization().await.unwrap();
+    let (key, _) = create_telemetry_key(storage.as_ref(), org.id, "bench", &Acting::cli()).await.unwrap();
+    let batches: Vec<_> = (0..clients)
+        .flat_map(|c| (0..exports / clients).map(move |n| otlp_receiver::map_logs(&export(c, n)).records))
+        .collect();
+    let started = Instant::now();
+    for batch in &batches {
+        storage.store_usage(org.id, key.id, batch).await.unwrap();
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    storage.close().await;
+    (batches.len() * EVENTS_PER_EXPORT) as f64 / seconds
+}
+
+fn main() {
+    let clients = env_number("RECKON_BENCH_CLIENTS", 4);
+    let exports = env_number("RECKON_BENCH_EXPORTS", 2_000);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let (e2e, rss) = end_to_end(clients, exports).await;
+        let raw = storage_only(clients, exports).await;
+        println!("otlp ingest: {exports} exports x {EVENTS_PER_EXPORT} events, {clients} clients, SQLite, durable acks");
+        println!("end to end (HTTP/protobuf -> server -> SQLite): {e2e:.0} events/s");
+        println!("storage only (same rows, same code, no HTTP):  {raw:.0} events/s");
+        println!("ratio end-to-end / storage-only: {:.2}", e2e / raw);
+        match rss {
+            Some(kib) => println!("server peak RSS: {:.1} MiB", kib as f64 / 1024.0),
+            None => println!("server peak RSS: unavailable"),
+        }
+    });
+}
