@@ -283,3 +283,76 @@ async fn claude_metrics_carry_the_same_usage_as_its_event() {
     assert_eq!(fallbacks[0].identity.team.as_deref(), Some("platform"));
     assert_eq!(fallbacks[0].identity.department.as_deref(), Some("eng"));
 }
+
+#[tokio::test]
+async fn a_json_export_posted_to_the_root_is_routed_by_its_field() {
+    let (sink, receiver) = receiver();
+    for line in fixture("codex-0.169.0-http-json-delta.jsonl") {
+        let request = Request::post("/")
+            .header("content-type", "application/json")
+            .header("authorization", "Bearer tk_codex")
+            .body(Body::from(serde_json::to_vec(&line["body"]).unwrap()))
+            .unwrap();
+        let response = http_router(receiver.clone())
+            .oneshot(request)
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    assert_eq!(
+        events(&sink, Tool::Codex)[0].tokens,
+        tokens(234, 1000, 0, 56, 7)
+    );
+}
+
+/// An OpenInference span of an agent with no module of its own (no recording exists: the
+/// conventions' definitions are assumed — prompt counts include cache reads).
+#[tokio::test]
+async fn generic_agents_are_read_from_genai_and_openinference_spans() {
+    let (sink, receiver) = receiver();
+    let body = serde_json::json!({ "resourceSpans": [{
+        "resource": { "attributes": [{ "key": "service.name", "value": { "stringValue": "my-agent" } }] },
+        "scopeSpans": [{ "spans": [
+            { "traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b174", "name": "llm",
+              "startTimeUnixNano": "1795314015000000000", "endTimeUnixNano": "1795314016000000000",
+              "attributes": [
+                { "key": "llm.model_name", "value": { "stringValue": "gpt-4.1" } },
+                { "key": "llm.provider", "value": { "stringValue": "openai" } },
+                { "key": "llm.token_count.prompt", "value": { "intValue": "1000" } },
+                { "key": "llm.token_count.prompt_details.cache_read", "value": { "intValue": 400 } },
+                { "key": "llm.token_count.completion", "value": { "intValue": 50 } },
+                { "key": "llm.cost.total", "value": { "doubleValue": 0.0021 } } ] },
+            { "traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b175", "name": "chat",
+              "startTimeUnixNano": "1795314017000000000", "endTimeUnixNano": "1795314018000000000",
+              "attributes": [
+                { "key": "gen_ai.provider.name", "value": { "stringValue": "anthropic" } },
+                { "key": "gen_ai.response.model", "value": { "stringValue": "claude-haiku-4-5" } },
+                { "key": "gen_ai.usage.input_tokens", "value": { "intValue": 300 } },
+                { "key": "gen_ai.usage.output_tokens", "value": { "intValue": 20 } } ] },
+            { "traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b176", "name": "fs.read",
+              "startTimeUnixNano": "1795314017000000000", "endTimeUnixNano": "1795314018000000000" } ] }] }] });
+    let request = Request::post("/v1/traces")
+        .header("content-type", "application/json")
+        .header("authorization", "Bearer tk_agent")
+        .body(Body::from(serde_json::to_vec(&body).unwrap()))
+        .unwrap();
+    let response = http_router(receiver.clone())
+        .oneshot(request)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut spans = events(&sink, Tool::Other);
+    spans.sort_by_key(|r| r.tokens.input);
+    assert_eq!(spans.len(), 2, "the span without usage is not usage");
+    assert_eq!(
+        (spans[0].model.as_str(), spans[0].provider.as_str()),
+        ("claude-haiku-4-5", "anthropic")
+    );
+    assert_eq!(spans[0].tokens, tokens(300, 0, 0, 20, 0));
+    assert_eq!(
+        (spans[1].model.as_str(), spans[1].provider.as_str()),
+        ("gpt-4.1", "openai")
+    );
+    assert_eq!(spans[1].tokens, tokens(600, 400, 0, 50, 0));
+    assert_eq!(spans[1].reported_cost, Some("0.0021".parse().unwrap()));
+}

@@ -23,13 +23,18 @@ use reckon_tests::{TestApp, TestDatabase};
 const EVENTS_PER_EXPORT: usize = 50;
 
 fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn text(key: &str, value: impl Into<String>) -> KeyValue {
     KeyValue {
         key: key.into(),
-        value: Some(AnyValue { value: Some(Value::StringValue(value.into())) }),
+        value: Some(AnyValue {
+            value: Some(Value::StringValue(value.into())),
+        }),
         ..KeyValue::default()
     }
 }
@@ -37,7 +42,9 @@ fn text(key: &str, value: impl Into<String>) -> KeyValue {
 fn int(key: &str, value: i64) -> KeyValue {
     KeyValue {
         key: key.into(),
-        value: Some(AnyValue { value: Some(Value::IntValue(value)) }),
+        value: Some(AnyValue {
+            value: Some(Value::IntValue(value)),
+        }),
         ..KeyValue::default()
     }
 }
@@ -46,8 +53,11 @@ fn int(key: &str, value: i64) -> KeyValue {
 fn export(c: usize, n: usize) -> ExportLogsServiceRequest {
     let records = (0..EVENTS_PER_EXPORT)
         .map(|i| LogRecord {
-            time_unix_nano: 1_795_314_015_846_000_000 + u64::try_from(n * EVENTS_PER_EXPORT + i).unwrap_or_default(),
-            body: Some(AnyValue { value: Some(Value::StringValue("claude_code.api_request".into())) }),
+            time_unix_nano: 1_795_314_015_846_000_000
+                + u64::try_from(n * EVENTS_PER_EXPORT + i).unwrap_or_default(),
+            body: Some(AnyValue {
+                value: Some(Value::StringValue("claude_code.api_request".into())),
+            }),
             attributes: vec![
                 text("event.name", "api_request"),
                 text("session.id", format!("session-{c}-{}", n / 20)),
@@ -61,7 +71,9 @@ fn export(c: usize, n: usize) -> ExportLogsServiceRequest {
                 int("cache_creation_tokens", 300),
                 KeyValue {
                     key: "cost_usd".into(),
-                    value: Some(AnyValue { value: Some(Value::DoubleValue(0.00663)) }),
+                    value: Some(AnyValue {
+                        value: Some(Value::DoubleValue(0.00663)),
+                    }),
                     ..KeyValue::default()
                 },
             ],
@@ -71,7 +83,10 @@ fn export(c: usize, n: usize) -> ExportLogsServiceRequest {
     ExportLogsServiceRequest {
         resource_logs: vec![ResourceLogs {
             resource: Some(Resource {
-                attributes: vec![text("service.name", "claude-code"), text("team.id", "platform")],
+                attributes: vec![
+                    text("service.name", "claude-code"),
+                    text("team.id", "platform"),
+                ],
                 ..Resource::default()
             }),
             scope_logs: vec![ScopeLogs {
@@ -98,13 +113,19 @@ async fn end_to_end(clients: usize, exports: usize) -> (f64, Option<u64>) {
     let db = TestDatabase::sqlite();
     let storage = db.storage().await;
     let org = storage.ensure_default_organization().await.unwrap();
-    let (_, key) = create_telemetry_key(storage.as_ref(), org.id, "bench", &Acting::cli()).await.unwrap();
+    let (_, key) = create_telemetry_key(storage.as_ref(), org.id, "bench", &Acting::cli())
+        .await
+        .unwrap();
     storage.close().await;
     let app = TestApp::spawn(&db).await;
     let url = format!("http://{}/v1/logs", app.otlp_http_addr);
     let bodies: Arc<Vec<Vec<Vec<u8>>>> = Arc::new(
         (0..clients)
-            .map(|c| (0..exports / clients).map(|n| export(c, n).encode_to_vec()).collect())
+            .map(|c| {
+                (0..exports / clients)
+                    .map(|n| export(c, n).encode_to_vec())
+                    .collect()
+            })
             .collect(),
     );
     let started = Instant::now();
@@ -140,9 +161,13 @@ async fn storage_only(clients: usize, exports: usize) -> f64 {
     let db = TestDatabase::sqlite();
     let storage = db.storage().await;
     let org = storage.ensure_default_organization().await.unwrap();
-    let (key, _) = create_telemetry_key(storage.as_ref(), org.id, "bench", &Acting::cli()).await.unwrap();
+    let (key, _) = create_telemetry_key(storage.as_ref(), org.id, "bench", &Acting::cli())
+        .await
+        .unwrap();
     let batches: Vec<_> = (0..clients)
-        .flat_map(|c| (0..exports / clients).map(move |n| otlp_receiver::map_logs(&export(c, n)).records))
+        .flat_map(|c| {
+            (0..exports / clients).map(move |n| otlp_receiver::map_logs(&export(c, n)).records)
+        })
         .collect();
     let started = Instant::now();
     for batch in &batches {
@@ -156,7 +181,10 @@ async fn storage_only(clients: usize, exports: usize) -> f64 {
 fn main() {
     let clients = env_number("RECKON_BENCH_CLIENTS", 4);
     let exports = env_number("RECKON_BENCH_EXPORTS", 2_000);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let (e2e, rss) = end_to_end(clients, exports).await;
         let raw = storage_only(clients, exports).await;

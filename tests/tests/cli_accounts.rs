@@ -328,3 +328,48 @@ fn organisations_are_created_and_listed() {
         taken.stderr
     );
 }
+
+#[tokio::test]
+async fn telemetry_keys_at_the_command_line() {
+    let db = TestDatabase::sqlite();
+    let created = reckon(
+        &db,
+        &["telemetry-keys", "create", "--name", "engineering laptops"],
+        None,
+    );
+    assert!(created.status.success(), "{}", created.stderr);
+    let key = created.stdout.trim().to_owned();
+    assert!(
+        key.starts_with("rk_tel_") && created.stdout.lines().count() == 1,
+        "{}",
+        created.stdout
+    );
+    let listed = reckon(&db, &["telemetry-keys", "list"], None);
+    assert!(
+        listed.stdout.contains(&key[..12]) && listed.stdout.contains("engineering laptops"),
+        "{}",
+        listed.stdout
+    );
+    assert!(!listed.stdout.contains(&key));
+    let id = listed
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let revoked = reckon(&db, &["telemetry-keys", "revoke", &id], None);
+    assert!(revoked.status.success(), "{}", revoked.stderr);
+    let app = TestApp::spawn(&db).await;
+    let refused = reqwest::Client::new()
+        .post(format!("http://{}/v1/logs", app.otlp_http_addr))
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {key}"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+}

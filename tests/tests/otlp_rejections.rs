@@ -222,3 +222,31 @@ async fn metrics_before_events_count_until_the_events_arrive() {
     assert_eq!(after[0]["records"], 1);
     assert_eq!(after[0]["reported_cost_usd"], "0.00663");
 }
+
+/// Prompts, responses and command lines in the telemetry never reach the database.
+#[tokio::test]
+async fn prompt_and_response_text_is_never_stored() {
+    let db = TestDatabase::sqlite();
+    let (key, _) = setup(&db).await;
+    let app = TestApp::spawn(&db).await;
+    for file in [
+        "gemini-cli-0.61.0-http-json-cumulative.jsonl",
+        "codex-0.169.0-http-json-delta-chatgpt-login.jsonl",
+    ] {
+        replay(&app, file, &key).await;
+    }
+    let status = app.stop().await;
+    assert!(status.success());
+    let file = db.url().sqlite_file().unwrap();
+    let mut bytes = std::fs::read(&file).unwrap();
+    bytes.extend(std::fs::read(file.with_extension("db-wal")).unwrap_or_default());
+    let stored = String::from_utf8_lossy(&bytes);
+    assert!(stored.contains("gemini-2.5-flash"), "the usage is there");
+    for secret in [
+        "Say hello to the acceptance test",
+        "candidates",
+        "/home/dev",
+    ] {
+        assert!(!stored.contains(secret), "{secret:?} was stored");
+    }
+}
