@@ -7,6 +7,7 @@
 //! `cargo bench -p reckon-tests --bench otlp_ingest` (RECKON_BENCH_EXPORTS, RECKON_BENCH_CLIENTS
 //! change the load).
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
+#![allow(clippy::float_arithmetic, reason = "rates and sizes for the report, not money")]
 
 use std::sync::Arc;
 use std::time::Instant;
