@@ -1,16 +1,93 @@
-//! The OTLP receiver wired to storage: telemetry keys authenticate exports, usage records are
-//! stored (and acknowledged) in one transaction per export.
+//! The OTLP receiver wired to storage: telemetry keys authenticate exports, and exports are
+//! stored by one writer that commits whatever exports are waiting in one transaction (group
+//! commit), answering each only after that commit.
 
 use std::sync::Arc;
 
 use otlp_receiver::{ReceiverError, StoreOutcome, Tenant, UsageRecord, UsageSink};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::accounts::authenticate_telemetry_key;
-use crate::storage::Storage;
+use crate::storage::{Storage, UsageBatch};
+
+/// Exports waiting for the writer; the receiver's in-flight limit keeps it from filling.
+const QUEUE: usize = 128;
+/// Records committed together at most.
+const MAX_GROUP_RECORDS: usize = 5_000;
+
+struct Job {
+    tenant: Tenant,
+    records: Vec<UsageRecord>,
+    done: oneshot::Sender<Result<StoreOutcome, String>>,
+}
 
 #[derive(Debug)]
 pub(crate) struct StorageSink {
-    pub storage: Arc<dyn Storage>,
+    storage: Arc<dyn Storage>,
+    writer: mpsc::Sender<Job>,
+}
+
+impl StorageSink {
+    /// The sink and its writer task (which ends once the sink is dropped and its queue is empty).
+    pub fn start(storage: Arc<dyn Storage>) -> StorageSink {
+        let (writer, queue) = mpsc::channel(QUEUE);
+        tokio::spawn(write(storage.clone(), queue));
+        StorageSink { storage, writer }
+    }
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("records", &self.records.len())
+            .finish_non_exhaustive()
+    }
+}
+
+async fn write(storage: Arc<dyn Storage>, mut queue: mpsc::Receiver<Job>) {
+    while let Some(first) = queue.recv().await {
+        let mut records = first.records.len();
+        let mut jobs = vec![first];
+        while records < MAX_GROUP_RECORDS {
+            let Ok(job) = queue.try_recv() else { break };
+            records += job.records.len();
+            jobs.push(job);
+        }
+        let batches: Vec<UsageBatch<'_>> = jobs.iter().map(batch).collect();
+        match storage.store_usage(&batches).await {
+            Ok(outcomes) => {
+                for (job, outcome) in jobs.into_iter().zip(outcomes) {
+                    let _ = job.done.send(Ok(outcome));
+                }
+            }
+            // One export's failure must not fail the others it was grouped with: alone, each
+            // succeeds or fails on its own.
+            Err(error) if jobs.len() > 1 => {
+                tracing::warn!(%error, exports = jobs.len(), "group commit failed; storing the exports one by one");
+                for job in jobs {
+                    let result = storage
+                        .store_usage(&[batch(&job)])
+                        .await
+                        .map(|mut outcomes| outcomes.pop().unwrap_or_default())
+                        .map_err(|e| e.to_string());
+                    let _ = job.done.send(result);
+                }
+            }
+            Err(error) => {
+                for job in jobs {
+                    let _ = job.done.send(Err(error.to_string()));
+                }
+            }
+        }
+    }
+}
+
+fn batch(job: &Job) -> UsageBatch<'_> {
+    UsageBatch {
+        org_id: job.tenant.org_id,
+        telemetry_key_id: job.tenant.key_id,
+        records: &job.records,
+    }
 }
 
 #[async_trait::async_trait]
@@ -30,9 +107,17 @@ impl UsageSink for StorageSink {
         tenant: &Tenant,
         records: Vec<UsageRecord>,
     ) -> Result<StoreOutcome, ReceiverError> {
-        self.storage
-            .store_usage(tenant.org_id, tenant.key_id, &records)
+        let (done, outcome) = oneshot::channel();
+        let job = Job {
+            tenant: tenant.clone(),
+            records,
+            done,
+        };
+        let stopped = || ReceiverError::Storage("reckon is shutting down".into());
+        self.writer.send(job).await.map_err(|_| stopped())?;
+        outcome
             .await
-            .map_err(|e| ReceiverError::Storage(e.to_string()))
+            .map_err(|_| stopped())?
+            .map_err(ReceiverError::Storage)
     }
 }

@@ -20,6 +20,7 @@ mod store;
 mod telemetry_keys;
 mod url;
 mod usage;
+mod usage_write;
 mod users;
 
 use std::path::Path;
@@ -38,7 +39,7 @@ pub use sessions::SessionStore;
 pub use store::SqlStore;
 pub use telemetry_keys::{NewTelemetryKey, TelemetryKey, TelemetryKeyStore};
 pub use url::{Backend, DatabaseUrl};
-pub use usage::{UsageGroup, UsageRow, UsageStore};
+pub use usage::{UsageBatch, UsageGroup, UsageRow, UsageStore};
 pub use users::UserStore;
 
 /// An organisation: the tenant that owns every user, key, integration and spend row.
