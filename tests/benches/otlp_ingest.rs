@@ -4,7 +4,7 @@
 //! storage layer directly into a fresh SQLite file in large batches (the raw insert rate). Prints
 //! both rates, their ratio, and the server's peak RSS.
 //!
-//! `cargo bench -p reckon-tests --bench otlp_ingest` (RECKON_BENCH_EXPORTS, RECKON_BENCH_CLIENTS
+//! `cargo bench -p reckon-tests --bench otlp_ingest` (RECKON_TEST_BENCH_EXPORTS, RECKON_TEST_BENCH_CLIENTS
 //! change the load).
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 #![allow(
@@ -193,8 +193,8 @@ async fn storage_only(clients: usize, exports: usize) -> f64 {
 }
 
 fn main() {
-    let clients = env_number("RECKON_BENCH_CLIENTS", 4);
-    let exports = env_number("RECKON_BENCH_EXPORTS", 2_000);
+    let clients = env_number("RECKON_TEST_BENCH_CLIENTS", 4);
+    let exports = env_number("RECKON_TEST_BENCH_EXPORTS", 2_000);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

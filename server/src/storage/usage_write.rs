@@ -182,7 +182,7 @@ const EVENT_COLUMNS: &str = "org_id, idempotency_key, kind, scope, counted, occu
     reported_cost_nanos, telemetry_key_id, received_at_ms";
 const EVENT_PARAMS: usize = 29;
 /// Rows per multi-row insert (29 parameters each, within SQLite's and PostgreSQL's limits).
-const ROWS_PER_INSERT: usize = 200;
+const ROWS_PER_INSERT: usize = 20;
 
 /// `INSERT INTO usage_events … VALUES (…), (…) ON CONFLICT DO NOTHING RETURNING idempotency_key`
 /// for `rows` rows: the keys returned are the rows that were new.
