@@ -200,6 +200,12 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(async {
+        // For profiling the storage layer alone (e.g. under callgrind).
+        if std::env::var("RECKON_TEST_BENCH_ONLY").as_deref() == Ok("storage") {
+            let raw = storage_only(clients, exports).await;
+            println!("storage only: {raw:.0} events/s");
+            return;
+        }
         let (e2e, rss) = end_to_end(clients, exports).await;
         let raw = storage_only(clients, exports).await;
         println!("otlp ingest: {exports} exports x {EVENTS_PER_EXPORT} events, {clients} clients, SQLite, durable acks");

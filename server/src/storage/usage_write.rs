@@ -16,7 +16,7 @@ use reconciler::{TokenCounts, Usd, UtcDay};
 use super::rows::Columns;
 use super::store::{SqlStore, with_pool};
 use super::usage::UsageBatch;
-use super::{StorageError, now_ms};
+use super::{Backend, Storage, StorageError, now_ms};
 
 pub(super) const TOKEN_COLUMNS: &str = "input_tokens, cache_read_tokens, cache_write_5m_tokens, \
     cache_write_1h_tokens, output_tokens, reasoning_tokens";
@@ -182,15 +182,20 @@ const EVENT_COLUMNS: &str = "org_id, idempotency_key, kind, scope, counted, occu
     reported_cost_nanos, telemetry_key_id, received_at_ms";
 const EVENT_PARAMS: usize = 29;
 /// Rows per multi-row insert (29 parameters each, within SQLite's and PostgreSQL's limits).
-const ROWS_PER_INSERT: usize = 20;
+const ROWS_PER_INSERT: usize = 200;
 
 /// `INSERT INTO usage_events … VALUES (…), (…) ON CONFLICT DO NOTHING RETURNING idempotency_key`
-/// for `rows` rows: the keys returned are the rows that were new.
-fn event_insert_sql(rows: usize) -> String {
+/// for `rows` rows: the keys returned are the rows that were new. SQLite gets anonymous `?`
+/// placeholders: the driver resolves each `$N` by name, which costs time proportional to the
+/// number of parameters for every one of them — quadratic in a multi-row insert.
+fn event_insert_sql(rows: usize, backend: Backend) -> String {
     let values: Vec<String> = (0..rows)
         .map(|row| {
             let params: Vec<String> = (1..=EVENT_PARAMS)
-                .map(|i| format!("${}", row * EVENT_PARAMS + i))
+                .map(|i| match backend {
+                    Backend::Sqlite => "?".to_owned(),
+                    Backend::Postgres => format!("${}", row * EVENT_PARAMS + i),
+                })
                 .collect();
             format!("({})", params.join(", "))
         })
@@ -282,6 +287,7 @@ impl SqlStore {
         &self,
         batches: &[UsageBatch<'_>],
     ) -> Result<Vec<StoreOutcome>, StorageError> {
+        let backend = self.backend();
         let mut outcomes = vec![StoreOutcome::default(); batches.len()];
         let mut changes = RollupChanges::default();
         // Events first (deduplicated by key within the group), then metric fallbacks.
@@ -315,7 +321,7 @@ impl SqlStore {
             let mut tx = p.begin().await?;
             let mut new_keys: HashSet<String> = HashSet::new();
             for chunk in events.chunks(ROWS_PER_INSERT) {
-                let sql = event_insert_sql(chunk.len());
+                let sql = event_insert_sql(chunk.len(), backend);
                 let mut query = sqlx::query_scalar::<_, String>(&sql);
                 for (_, row) in chunk {
                     query = bind_event!(query, row);
@@ -461,7 +467,7 @@ impl SqlStore {
                         occurred: nanos(record.occurred_at_ns)?,
                         c: contribution(record, &tokens, cost)?,
                     };
-                    let sql = event_insert_sql(1);
+                    let sql = event_insert_sql(1, backend);
                     let inserted = bind_event!(sqlx::query_scalar::<_, String>(&sql), row)
                         .fetch_optional(&mut *tx)
                         .await?;
