@@ -2,12 +2,14 @@
 //! stored by one writer that commits whatever exports are waiting in one transaction (group
 //! commit), answering each only after that commit.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use otlp_receiver::{ReceiverError, StoreOutcome, Tenant, UsageRecord, UsageSink};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::accounts::authenticate_telemetry_key;
+use crate::accounts::{authenticate_telemetry_key, record_telemetry_key_use};
 use crate::storage::{Storage, UsageBatch};
 
 /// Exports waiting for the writer; the receiver's in-flight limit keeps it from filling.
@@ -25,14 +27,24 @@ struct Job {
 pub(crate) struct StorageSink {
     storage: Arc<dyn Storage>,
     writer: mpsc::Sender<Job>,
+    /// When each key's use was last recorded. A write per export would contend with the writer
+    /// for SQLite's write lock; the stored "last used" is kept to the minute.
+    last_recorded: Mutex<HashMap<i64, Instant>>,
 }
+
+/// How often a key's use is written to the database.
+const RECORD_USE_EVERY: Duration = Duration::from_secs(60);
 
 impl StorageSink {
     /// The sink and its writer task (which ends once the sink is dropped and its queue is empty).
     pub fn start(storage: Arc<dyn Storage>) -> StorageSink {
         let (writer, queue) = mpsc::channel(QUEUE);
         tokio::spawn(write(storage.clone(), queue));
-        StorageSink { storage, writer }
+        StorageSink {
+            storage,
+            writer,
+            last_recorded: Mutex::default(),
+        }
     }
 }
 
@@ -96,7 +108,23 @@ impl UsageSink for StorageSink {
         let found = authenticate_telemetry_key(self.storage.as_ref(), key)
             .await
             .map_err(|e| ReceiverError::Storage(e.to_string()))?;
-        Ok(found.map(|key| Tenant {
+        let Some(key) = found else { return Ok(None) };
+        let due = {
+            let mut last = self.last_recorded.lock().unwrap_or_else(|p| p.into_inner());
+            let due = last
+                .get(&key.id)
+                .is_none_or(|at| at.elapsed() >= RECORD_USE_EVERY);
+            if due {
+                last.insert(key.id, Instant::now());
+            }
+            due
+        };
+        if due {
+            record_telemetry_key_use(self.storage.as_ref(), key.id)
+                .await
+                .map_err(|e| ReceiverError::Storage(e.to_string()))?;
+        }
+        Ok(Some(Tenant {
             org_id: key.org_id,
             key_id: key.id,
         }))

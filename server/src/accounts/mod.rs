@@ -14,7 +14,10 @@ pub use sign_in::{
     SessionPolicy, authenticate_session, authenticate_token, complete_setup, issue_setup_link,
     sign_in, sign_out,
 };
-pub use telemetry_keys::{authenticate_telemetry_key, create_telemetry_key, revoke_telemetry_key};
+pub use telemetry_keys::{
+    authenticate_telemetry_key, create_telemetry_key, record_telemetry_key_use,
+    revoke_telemetry_key,
+};
 
 /// Who performs an account operation, for the audit log.
 #[derive(Clone, Debug)]

@@ -60,7 +60,8 @@ pub async fn revoke_telemetry_key(
         .ok_or_else(not_found)
 }
 
-/// The key's organisation when `key` is a live telemetry key; records its use.
+/// The live (unrevoked) telemetry key `key`, if it is one. Reads only: recording its use is
+/// [`record_telemetry_key_use`], which the receiver throttles.
 pub async fn authenticate_telemetry_key(
     storage: &dyn Storage,
     key: &str,
@@ -68,11 +69,10 @@ pub async fn authenticate_telemetry_key(
     if !key.starts_with(secret::TELEMETRY_KEY_PREFIX) {
         return Ok(None);
     }
-    let Some(found) = storage.telemetry_key_by_hash(&secret::hash(key)).await? else {
-        return Ok(None);
-    };
-    storage
-        .touch_telemetry_key(found.id, now_ms(), 60_000)
-        .await?;
-    Ok(Some(found))
+    Ok(storage.telemetry_key_by_hash(&secret::hash(key)).await?)
+}
+
+/// Records that key `id` was used now (to the minute).
+pub async fn record_telemetry_key_use(storage: &dyn Storage, id: i64) -> Result<(), Error> {
+    Ok(storage.touch_telemetry_key(id, now_ms(), 60_000).await?)
 }
