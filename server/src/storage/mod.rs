@@ -20,6 +20,7 @@ mod store;
 mod telemetry_keys;
 mod url;
 mod usage;
+mod usage_rows;
 mod usage_write;
 mod users;
 

@@ -6,7 +6,7 @@ use reconciler::{TokenCounts, Usd, UtcDay};
 use super::StorageError;
 use super::rows::Columns;
 use super::store::{SqlStore, with_pool};
-use super::usage_write::{TOKEN_COLUMNS, unsigned};
+use super::usage_rows::{TOKEN_COLUMNS, unsigned};
 
 /// What usage rows are grouped by (any of them; the label always).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
