@@ -11,6 +11,10 @@ pub(crate) struct Attrs<'a> {
     resource: &'a [KeyValue],
 }
 
+/// The largest token count one record may carry (a trillion): larger is not usage but a broken
+/// or hostile exporter, and would overflow the sums.
+pub(crate) const MAX_COUNT: u64 = 1_000_000_000_000;
+
 /// A present attribute whose value is not what it must be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct BadValue(pub String);
@@ -47,6 +51,18 @@ impl<'a> Attrs<'a> {
     pub fn count(&self, key: &str) -> Result<Option<u64>, BadValue> {
         let bad =
             |shown: String| BadValue(format!("attribute {key} is {shown}, not a token count"));
+        let count = self.any_count(key, &bad)?;
+        match count {
+            Some(n) if n > MAX_COUNT => Err(bad(format!("{n}, more than {MAX_COUNT}"))),
+            other => Ok(other),
+        }
+    }
+
+    fn any_count(
+        &self,
+        key: &str,
+        bad: &dyn Fn(String) -> BadValue,
+    ) -> Result<Option<u64>, BadValue> {
         match self.value(key) {
             None => Ok(None),
             Some(Value::IntValue(i)) => u64::try_from(*i).map(Some).map_err(|_| bad(i.to_string())),

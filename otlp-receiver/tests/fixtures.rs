@@ -356,3 +356,81 @@ async fn generic_agents_are_read_from_genai_and_openinference_spans() {
     assert_eq!(spans[1].tokens, tokens(600, 400, 0, 50, 0));
     assert_eq!(spans[1].reported_cost, Some("0.0021".parse().unwrap()));
 }
+
+/// Two processes reporting the same attributes are two cumulative series, not one that restarts.
+#[tokio::test]
+async fn cumulative_series_are_told_apart_by_their_resource() {
+    let (sink, receiver) = receiver();
+    let resource = |instance: &str| {
+        serde_json::json!({ "resource": { "attributes": [
+            { "key": "service.name", "value": { "stringValue": "gemini-cli" } },
+            { "key": "service.instance.id", "value": { "stringValue": instance } } ] },
+          "scopeMetrics": [{ "metrics": [{ "name": "gemini_cli.token.usage", "sum": {
+            "aggregationTemporality": 2, "isMonotonic": true, "dataPoints": [
+              { "asInt": "100", "startTimeUnixNano": "1795314000000000000", "timeUnixNano": "1795314010000000000",
+                "attributes": [
+                  { "key": "session.id", "value": { "stringValue": "shared" } },
+                  { "key": "model", "value": { "stringValue": "gemini-2.5-flash" } },
+                  { "key": "type", "value": { "stringValue": "input" } } ] } ] } }] }] })
+    };
+    let body = serde_json::json!({ "resourceMetrics": [resource("a"), resource("b")] });
+    let request = Request::post("/v1/metrics")
+        .header("content-type", "application/json")
+        .header("authorization", "Bearer tk_gemini")
+        .body(Body::from(serde_json::to_vec(&body).unwrap()))
+        .unwrap();
+    assert_eq!(
+        http_router(receiver)
+            .oneshot(request)
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let records = fallbacks(&sink, Tool::GeminiCli);
+    assert_eq!(records.len(), 2, "{records:?}");
+    let series: Vec<String> = records
+        .iter()
+        .map(|r| match &r.kind {
+            RecordKind::CumulativeFallback { series, .. } => series.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_ne!(series[0], series[1]);
+}
+
+/// Absurd counts and costs are rejected with their reason instead of being summed.
+#[tokio::test]
+async fn absurd_counts_and_negative_costs_are_rejected() {
+    let (sink, receiver) = receiver();
+    let event = |input: &str, cost: f64| {
+        serde_json::json!({ "timeUnixNano": "1795314015846000000", "attributes": [
+            { "key": "event.name", "value": { "stringValue": "claude_code.api_request" } },
+            { "key": "model", "value": { "stringValue": "claude-sonnet-4-5" } },
+            { "key": "input_tokens", "value": { "intValue": input } },
+            { "key": "output_tokens", "value": { "intValue": "1" } },
+            { "key": "cost_usd", "value": { "doubleValue": cost } } ] })
+    };
+    let body = serde_json::json!({ "resourceLogs": [{ "scopeLogs": [{ "logRecords": [
+        event("6000000000000000000", 0.1), event("10", -5.0), event("10", 0.1) ] }] }] });
+    let request = Request::post("/v1/logs")
+        .header("content-type", "application/json")
+        .header("authorization", "Bearer tk_claude")
+        .body(Body::from(serde_json::to_vec(&body).unwrap()))
+        .unwrap();
+    let response = http_router(receiver).oneshot(request).await.unwrap();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let answer: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(
+        answer["partialSuccess"]["rejectedLogRecords"], "2",
+        "{answer}"
+    );
+    let message = answer["partialSuccess"]["errorMessage"].as_str().unwrap();
+    assert!(
+        message.contains("more than 1000000000000") && message.contains("-5"),
+        "{message}"
+    );
+    assert_eq!(events(&sink, Tool::ClaudeCode).len(), 1);
+}

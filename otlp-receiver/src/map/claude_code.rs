@@ -5,7 +5,7 @@
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use reconciler::{Provider, TokenCounts, Tool, Usd};
 
-use super::support::{idempotency_key, identity, optional, record_time, required};
+use super::support::{checked_cost, idempotency_key, identity, optional, record_time, required};
 use crate::attrs::Attrs;
 use crate::{RecordKind, UsageRecord};
 
@@ -108,15 +108,12 @@ pub(crate) fn session_scope(session: &str) -> String {
 /// `cost_usd` read through its shortest decimal text; `cost_usd_micros` only when it is absent
 /// (it is rounded to whole micro-dollars).
 fn reported_cost(attrs: &Attrs<'_>) -> Result<Option<Usd>, String> {
-    let bad = |e: reconciler::Error| format!("a claude_code.api_request event's cost: {e}");
+    const WHAT: &str = "a claude_code.api_request event";
     if let Some(text) = attrs.number_text("cost_usd").map_err(|b| b.0)? {
-        return Usd::parse_dollars(&text).map(Some).map_err(bad);
+        return checked_cost(&text, WHAT).map(Some);
     }
     match attrs.count("cost_usd_micros").map_err(|b| b.0)? {
-        Some(micros) => {
-            let dollars = rust_decimal_text(micros);
-            Usd::parse_dollars(&dollars).map(Some).map_err(bad)
-        }
+        Some(micros) => checked_cost(&rust_decimal_text(micros), WHAT).map(Some),
         None => Ok(None),
     }
 }

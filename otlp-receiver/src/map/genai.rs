@@ -11,7 +11,7 @@ use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use reconciler::{Provider, TokenCounts, Tool, Usd, UtcDay};
 
-use super::support::{idempotency_key, identity, record_time};
+use super::support::{checked_cost, checked_time, idempotency_key, identity, record_time};
 use crate::attrs::Attrs;
 use crate::{RecordKind, UsageRecord};
 
@@ -144,9 +144,7 @@ fn usage(attrs: &Attrs<'_>, what: &str) -> Result<Option<(TokenCounts, Option<Us
         ));
     }
     let cost = match attrs.number_text("llm.cost.total").map_err(|b| b.0)? {
-        Some(text) => {
-            Some(Usd::parse_dollars(&text).map_err(|e| format!("{what}: llm.cost.total: {e}"))?)
-        }
+        Some(text) => Some(checked_cost(&text, what)?),
         None => None,
     };
     let tokens = TokenCounts {
@@ -201,6 +199,7 @@ pub(crate) fn span(span: &Span, attrs: &Attrs<'_>) -> Result<Option<UsageRecord>
     if at == 0 {
         return Err(format!("{WHAT} has usage but no time"));
     }
+    let at = checked_time(at, WHAT)?;
     let key = idempotency_key(&[
         "genai.span",
         &hex(&span.trace_id),

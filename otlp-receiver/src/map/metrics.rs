@@ -16,7 +16,7 @@ use opentelemetry_proto::tonic::metrics::v1::{
 };
 use reconciler::{Provider, TokenCounts, Tool, Usd};
 
-use super::support::{idempotency_key, identity};
+use super::support::{checked_cost, checked_time, idempotency_key, identity};
 use super::{claude_code, codex, gemini_cli, genai};
 use crate::attrs::Attrs;
 use crate::{Mapped, RecordKind, UsageRecord};
@@ -177,7 +177,10 @@ fn collect<'a>(
         let Some(family) = Family::of(name, &attrs) else {
             return;
         };
-        let value = match value {
+        let value = match value.and_then(|v| {
+            checked_time(time_ns.max(start_ns), &format!("a {name} data point"))?;
+            Ok(v)
+        }) {
             Ok(Some(v)) => v,
             Ok(None) => continue,
             Err(reason) => {
@@ -190,9 +193,7 @@ fn collect<'a>(
             _ => attrs.text(family.type_key()).unwrap_or_default(),
         };
         let parsed = if family == Family::ClaudeCost {
-            Usd::parse_dollars(&format!("{value}"))
-                .map(Value::Cost)
-                .map_err(|e| format!("{name}: {e}"))
+            checked_cost(&format!("{value}"), name).map(Value::Cost)
         } else {
             whole(value)
                 .map(Value::Count)
@@ -205,7 +206,7 @@ fn collect<'a>(
                 continue;
             }
         };
-        let series = series_text(family, own);
+        let series = series_text(family, own, resource);
         let moment_key = format!("{series}\u{1f}{time_ns}\u{1f}{is_cumulative}");
         let moment = moments.entry(moment_key).or_insert_with(|| Moment {
             tool: family.tool(&attrs),
@@ -227,26 +228,38 @@ fn collect<'a>(
     reason = "checking integrality of a count, not money"
 )]
 fn whole(value: f64) -> Option<u64> {
-    (value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value < 9.0e15)
+    (value.is_finite()
+        && value >= 0.0
+        && value.fract() == 0.0
+        && value <= crate::attrs::MAX_COUNT as f64)
         .then(|| format!("{value}").parse().ok())
         .flatten()
 }
 
-/// The series a point belongs to: its metric family and attributes, without the token type.
-fn series_text(family: Family, attrs: &[KeyValue]) -> String {
-    let mut pairs: Vec<String> = attrs
-        .iter()
-        .filter(|kv| kv.key != family.type_key())
-        .map(|kv| {
-            format!(
-                "{}={:?}",
-                kv.key,
-                kv.value.as_ref().and_then(|v| v.value.as_ref())
-            )
-        })
-        .collect();
-    pairs.sort();
-    format!("{family:?}\u{1f}{}", pairs.join("\u{1f}"))
+/// The series a point belongs to: its metric family, its resource (which process or machine
+/// sent it) and its attributes, without the token type. Two processes reporting the same
+/// attributes are two series, each with its own running totals.
+fn series_text(family: Family, own: &[KeyValue], resource: &[KeyValue]) -> String {
+    let text = |prefix: &str, attrs: &[KeyValue]| {
+        let mut pairs: Vec<String> = attrs
+            .iter()
+            .filter(|kv| kv.key != family.type_key())
+            .map(|kv| {
+                format!(
+                    "{prefix}{}={:?}",
+                    kv.key,
+                    kv.value.as_ref().and_then(|v| v.value.as_ref())
+                )
+            })
+            .collect();
+        pairs.sort();
+        pairs.join("\u{1f}")
+    };
+    format!(
+        "{family:?}\u{1f}{}\u{1f}{}",
+        text("r.", resource),
+        text("", own)
+    )
 }
 
 fn count(values: &BTreeMap<String, Value>, kind: &str) -> u64 {

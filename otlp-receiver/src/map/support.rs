@@ -27,14 +27,41 @@ pub(crate) fn event_name(record: &LogRecord, attrs: &Attrs<'_>) -> Option<String
     }
 }
 
+/// The latest time reckon stores (nanoseconds fit a signed 64-bit integer until 2262).
+const MAX_TIME_NS: u64 = i64::MAX as u64;
+/// The largest cost one record may state.
+const MAX_COST_USD: &str = "1000000";
+
+/// A timestamp reckon can store, or why not.
+pub(crate) fn checked_time(ns: u64, what: &str) -> Result<u64, String> {
+    if ns > MAX_TIME_NS {
+        return Err(format!(
+            "{what} has a timestamp after the year 2262 ({ns} ns)"
+        ));
+    }
+    Ok(ns)
+}
+
+/// A tool's own cost: a non-negative amount below a million dollars, or why not.
+pub(crate) fn checked_cost(text: &str, what: &str) -> Result<reconciler::Usd, String> {
+    let cost = reconciler::Usd::parse_dollars(text).map_err(|e| format!("{what}: cost {e}"))?;
+    let max: reconciler::Usd = MAX_COST_USD.parse().map_err(|e| format!("{e}"))?;
+    if cost < reconciler::Usd::ZERO || cost > max {
+        return Err(format!(
+            "{what}: a cost of {cost} USD is not a cost one request can have"
+        ));
+    }
+    Ok(cost)
+}
+
 /// When a log record's usage happened: its time, else when it was observed, else its
 /// `event.timestamp` (Codex sends a zero time).
 pub(crate) fn record_time(record: &LogRecord, attrs: &Attrs<'_>) -> Result<u64, String> {
     if record.time_unix_nano > 0 {
-        return Ok(record.time_unix_nano);
+        return checked_time(record.time_unix_nano, "a usage record");
     }
     if record.observed_time_unix_nano > 0 {
-        return Ok(record.observed_time_unix_nano);
+        return checked_time(record.observed_time_unix_nano, "a usage record");
     }
     attrs
         .text("event.timestamp")

@@ -65,6 +65,12 @@ pub async fn complete_setup(
 ) -> Result<User, Error> {
     let email = normalize_email(email)?;
     password::check_rules(chosen_password).map_err(Error::Invalid)?;
+    // Cheap checks first: hashing a password costs tens of milliseconds and megabytes, and this
+    // route is open to anyone.
+    let token_hash = secret::hash(token);
+    if !storage.setup_token_is_valid(&token_hash, now_ms()).await? {
+        return Err(crate::storage::StorageError::SetupToken.into());
+    }
     let org = storage.ensure_default_organization().await?;
     let owner = NewUser {
         org_id: org.id,
@@ -83,9 +89,7 @@ pub async fn complete_setup(
         format!("user {email}"),
         json!({ "role": Role::Owner }),
     );
-    Ok(storage
-        .complete_setup(&secret::hash(token), &owner, &audit)
-        .await?)
+    Ok(storage.complete_setup(&token_hash, &owner, &audit).await?)
 }
 
 /// Checks the password (within the attempt limits) and opens a session; returns its id, the
@@ -100,7 +104,7 @@ pub async fn sign_in(
 ) -> Result<(String, User), Error> {
     let email = email.trim().to_lowercase();
     limiter
-        .check(&email, client)
+        .reserve(&email, client)
         .map_err(|limited| Error::TooManyAttempts {
             scope: if limited.by_email {
                 "for this account"
@@ -120,10 +124,10 @@ pub async fn sign_in(
         .await
         .unwrap_or(false);
     let Some(user) = credentials.filter(|_| matches).map(|c| c.user) else {
-        limiter.record_failure(&email, client);
+        // The attempt was counted as failed when it was reserved.
         return Err(Error::Unauthenticated("wrong email or password".into()));
     };
-    limiter.record_success(&email);
+    limiter.record_success(&email, client);
     let session_id = secret::new_opaque_token();
     let now = now_ms();
     let session = NewSession {

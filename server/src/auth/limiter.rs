@@ -38,6 +38,8 @@ pub struct Limited {
 pub struct LoginLimiter {
     limits: LoginLimits,
     failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    /// Makes check-then-count in `reserve` one step.
+    reserving: Mutex<()>,
 }
 
 /// Past this many tracked keys, stale ones are swept on the next failure.
@@ -48,6 +50,7 @@ impl LoginLimiter {
         LoginLimiter {
             limits,
             failures: Mutex::default(),
+            reserving: Mutex::default(),
         }
     }
 
@@ -99,10 +102,24 @@ impl LoginLimiter {
         }
     }
 
-    /// A successful sign-in clears the account's failures (not the client's).
-    pub fn record_success(&self, email: &str) {
+    /// A successful sign-in clears the account's failures and takes back the attempt it reserved
+    /// for the client (see [`LoginLimiter::reserve`]).
+    pub fn record_success(&self, email: &str, client: Option<IpAddr>) {
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         failures.remove(&email_key(email));
+        if let Some(times) = client.and_then(|c| failures.get_mut(&client_key(c))) {
+            times.pop_back();
+        }
+    }
+
+    /// Checks the limits and, if the attempt may go ahead, counts it as failed until it proves
+    /// otherwise, all under one lock: parallel attempts cannot all pass the check before any of
+    /// them is counted.
+    pub fn reserve(&self, email: &str, client: Option<IpAddr>) -> Result<(), Limited> {
+        let _serialised = self.reserving.lock().unwrap_or_else(|p| p.into_inner());
+        self.check(email, client)?;
+        self.record_failure(email, client);
+        Ok(())
     }
 }
 
@@ -155,6 +172,25 @@ mod tests {
             limiter
                 .check("new@x.io", Some("10.0.0.3".parse().unwrap()))
                 .is_ok()
+        );
+    }
+
+    #[test]
+    fn reserved_attempts_count_until_they_succeed() {
+        let limiter = LoginLimiter::new(LoginLimits {
+            per_email: 2,
+            per_client: 10,
+            window: Duration::from_secs(60),
+        });
+        let client = Some("10.0.0.4".parse().unwrap());
+        // Two attempts in flight at once use up the allowance before either finishes.
+        assert!(limiter.reserve("a@x.io", client).is_ok());
+        assert!(limiter.reserve("a@x.io", client).is_ok());
+        assert!(limiter.reserve("a@x.io", client).is_err());
+        limiter.record_success("a@x.io", client);
+        assert!(
+            limiter.reserve("a@x.io", client).is_ok(),
+            "success clears the account"
         );
     }
 

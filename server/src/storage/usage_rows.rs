@@ -79,11 +79,14 @@ impl RollupChanges {
             c.label().to_owned(),
         ];
         let entry = self.rows.entry((org_id, key)).or_insert((0, [0; 6], 0));
-        entry.0 += records;
+        // Counts are capped at a trillion and costs at a million dollars per record when they are
+        // read, so a transaction's sums stay far inside i64; saturating keeps a bug from panicking
+        // the writer all the same.
+        entry.0 = entry.0.saturating_add(records);
         for (sum, n) in entry.1.iter_mut().zip(c.tokens) {
-            *sum += n;
+            *sum = sum.saturating_add(n);
         }
-        entry.2 += c.cost_nanos.unwrap_or(0);
+        entry.2 = entry.2.saturating_add(c.cost_nanos.unwrap_or(0));
     }
 }
 
@@ -174,7 +177,7 @@ pub(super) const EVENT_PARAMS: usize = 29;
 /// Rows per multi-row insert (29 parameters each, within SQLite's and PostgreSQL's limits).
 pub(super) const ROWS_PER_INSERT: usize = 200;
 
-/// `INSERT INTO usage_events … VALUES (…), (…) ON CONFLICT DO NOTHING RETURNING idempotency_key`
+/// `INSERT INTO usage_events … VALUES (…), (…) ON CONFLICT DO NOTHING RETURNING org_id, idempotency_key`
 /// for `rows` rows: the keys returned are the rows that were new. SQLite gets anonymous `?`
 /// placeholders: the driver resolves each `$N` by name, which costs time proportional to the
 /// number of parameters for every one of them — quadratic in a multi-row insert.
@@ -192,7 +195,7 @@ pub(super) fn event_insert_sql(rows: usize, backend: Backend) -> String {
         .collect();
     format!(
         "INSERT INTO usage_events ({EVENT_COLUMNS}) VALUES {} \
-         ON CONFLICT (org_id, idempotency_key) DO NOTHING RETURNING idempotency_key",
+         ON CONFLICT (org_id, idempotency_key) DO NOTHING RETURNING org_id, idempotency_key",
         values.join(", ")
     )
 }

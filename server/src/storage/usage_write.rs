@@ -59,10 +59,10 @@ impl SqlStore {
         }
         with_pool!(&self.pool, |p| {
             let mut tx = p.begin().await?;
-            let mut new_keys: HashSet<String> = HashSet::new();
+            let mut new_keys: HashSet<(i64, String)> = HashSet::new();
             for chunk in events.chunks(ROWS_PER_INSERT) {
                 let sql = event_insert_sql(chunk.len(), backend);
-                let mut query = sqlx::query_scalar::<_, String>(&sql);
+                let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
                 for (_, row) in chunk {
                     query = bind_event!(query, row);
                 }
@@ -70,7 +70,7 @@ impl SqlStore {
             }
             let mut covered_now: HashSet<(i64, &str)> = HashSet::new();
             for (index, row) in &events {
-                if !new_keys.contains(&row.record.idempotency_key) {
+                if !new_keys.contains(&(row.org_id, row.record.idempotency_key.clone())) {
                     outcomes[*index].duplicates += 1;
                     continue;
                 }
@@ -208,7 +208,7 @@ impl SqlStore {
                         c: contribution(record, &tokens, cost)?,
                     };
                     let sql = event_insert_sql(1, backend);
-                    let inserted = bind_event!(sqlx::query_scalar::<_, String>(&sql), row)
+                    let inserted = bind_event!(sqlx::query_as::<_, (i64, String)>(&sql), row)
                         .fetch_optional(&mut *tx)
                         .await?;
                     if inserted.is_none() {

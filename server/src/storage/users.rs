@@ -75,6 +75,14 @@ pub trait UserStore {
         expires_at_ms: i64,
     ) -> Result<(), StorageError>;
 
+    /// Whether a setup token is unused and unexpired and no user exists yet (the cheap check
+    /// before any password is hashed).
+    async fn setup_token_is_valid(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<bool, StorageError>;
+
     /// Creates the first owner with a setup token, once: the token must be unused and unexpired
     /// and no user may exist yet.
     async fn complete_setup(
@@ -292,6 +300,24 @@ impl UserStore for SqlStore {
             tx.commit().await
         })?;
         Ok(())
+    }
+
+    async fn setup_token_is_valid(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<bool, StorageError> {
+        let valid: i64 = with_pool!(&self.pool, |p| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM setup_tokens WHERE token_hash = $1 AND used_at_ms IS NULL \
+                 AND expires_at_ms > $2 AND NOT EXISTS (SELECT 1 FROM users)",
+            )
+            .bind(token_hash)
+            .bind(now_ms)
+            .fetch_one(p)
+            .await
+        })?;
+        Ok(valid > 0)
     }
 
     async fn complete_setup(
