@@ -66,7 +66,11 @@ async fn write(storage: Arc<dyn Storage>, mut queue: mpsc::Receiver<Job>) {
             jobs.push(job);
         }
         let batches: Vec<UsageBatch<'_>> = jobs.iter().map(batch).collect();
-        match storage.store_usage(&batches).await {
+        let started = std::time::Instant::now();
+        let stored = storage.store_usage(&batches).await;
+        let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        tracing::debug!(exports = jobs.len(), records, elapsed_us, "group committed");
+        match stored {
             Ok(outcomes) => {
                 for (job, outcome) in jobs.into_iter().zip(outcomes) {
                     let _ = job.done.send(Ok(outcome));
