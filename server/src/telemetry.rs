@@ -66,7 +66,7 @@ async fn write(storage: Arc<dyn Storage>, mut queue: mpsc::Receiver<Job>) {
             jobs.push(job);
         }
         let batches: Vec<UsageBatch<'_>> = jobs.iter().map(batch).collect();
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let stored = storage.store_usage(&batches).await;
         let elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
         tracing::debug!(exports = jobs.len(), records, elapsed_us, "group committed");
