@@ -48,45 +48,27 @@ pub async fn replay(app: &TestApp, name: &str, key: &str) {
         };
         if line["transport"] == "grpc" {
             let endpoint = format!("http://{}", app.otlp_grpc_addr);
+            // One gRPC export with the recorded body, through the service's own client.
+            macro_rules! export {
+                ($client:ident, $request:ty) => {{
+                    let mut client = $client::connect(endpoint).await.unwrap();
+                    if gzip {
+                        client = client.send_compressed(CompressionEncoding::Gzip);
+                    }
+                    let answer = client.export(grpc_request::<$request>(&bytes, key)).await;
+                    answer
+                        .unwrap()
+                        .into_inner()
+                        .partial_success
+                        .map(|p| p.error_message)
+                }};
+            }
             let rejected = if path.contains("LogsService") {
-                let mut client = LogsServiceClient::connect(endpoint).await.unwrap();
-                if gzip {
-                    client = client.send_compressed(CompressionEncoding::Gzip);
-                }
-                let answer = client
-                    .export(grpc_request::<ExportLogsServiceRequest>(&bytes, key))
-                    .await;
-                answer
-                    .unwrap()
-                    .into_inner()
-                    .partial_success
-                    .map(|p| p.error_message)
+                export!(LogsServiceClient, ExportLogsServiceRequest)
             } else if path.contains("MetricsService") {
-                let mut client = MetricsServiceClient::connect(endpoint).await.unwrap();
-                if gzip {
-                    client = client.send_compressed(CompressionEncoding::Gzip);
-                }
-                let answer = client
-                    .export(grpc_request::<ExportMetricsServiceRequest>(&bytes, key))
-                    .await;
-                answer
-                    .unwrap()
-                    .into_inner()
-                    .partial_success
-                    .map(|p| p.error_message)
+                export!(MetricsServiceClient, ExportMetricsServiceRequest)
             } else {
-                let mut client = TraceServiceClient::connect(endpoint).await.unwrap();
-                if gzip {
-                    client = client.send_compressed(CompressionEncoding::Gzip);
-                }
-                let answer = client
-                    .export(grpc_request::<ExportTraceServiceRequest>(&bytes, key))
-                    .await;
-                answer
-                    .unwrap()
-                    .into_inner()
-                    .partial_success
-                    .map(|p| p.error_message)
+                export!(TraceServiceClient, ExportTraceServiceRequest)
             };
             assert_eq!(rejected, None, "{name} {path}");
         } else {

@@ -46,8 +46,10 @@ pub async fn revoke_telemetry_key(
     acting: &Acting,
 ) -> Result<TelemetryKey, Error> {
     let not_found = || Error::NotFound(format!("no telemetry key {key_id} in this organisation"));
-    let keys = storage.telemetry_keys(org_id).await?;
-    let target = keys.iter().find(|k| k.id == key_id).ok_or_else(not_found)?;
+    let target = storage
+        .telemetry_key(org_id, key_id)
+        .await?
+        .ok_or_else(not_found)?;
     let audit = acting.entry(
         org_id,
         "telemetry_key.revoke",

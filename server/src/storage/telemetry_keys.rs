@@ -64,6 +64,13 @@ pub trait TelemetryKeyStore {
         granularity_ms: i64,
     ) -> Result<(), StorageError>;
 
+    /// One key of the organisation, revoked or not.
+    async fn telemetry_key(
+        &self,
+        org_id: i64,
+        id: i64,
+    ) -> Result<Option<TelemetryKey>, StorageError>;
+
     /// The organisation's keys, newest first, revoked included.
     async fn telemetry_keys(&self, org_id: i64) -> Result<Vec<TelemetryKey>, StorageError>;
 
@@ -141,6 +148,23 @@ impl TelemetryKeyStore for SqlStore {
             .map(|_| ())
         })?;
         Ok(())
+    }
+
+    async fn telemetry_key(
+        &self,
+        org_id: i64,
+        id: i64,
+    ) -> Result<Option<TelemetryKey>, StorageError> {
+        let select = format!("SELECT {COLUMNS} FROM telemetry_keys WHERE id = $1 AND org_id = $2");
+        let found = with_pool!(&self.pool, |p| {
+            let row = sqlx::query(&select)
+                .bind(id)
+                .bind(org_id)
+                .fetch_optional(p)
+                .await?;
+            row.as_ref().map(telemetry_key).transpose()
+        })?;
+        Ok(found)
     }
 
     async fn telemetry_keys(&self, org_id: i64) -> Result<Vec<TelemetryKey>, StorageError> {
