@@ -1,10 +1,11 @@
 -- Observed usage from OTLP: one row per unit of usage (idempotent by key), daily rollups kept in
 -- the same transaction, the scopes whose metrics events make redundant, and the last totals of
--- cumulative metric series. Tokens are BIGINT counts; money is BIGINT nano-dollars.
+-- cumulative metric series. Tokens are BIGINT counts; money is BIGINT nano-dollars. The
+-- idempotency key is 24 bytes: the usage time (big-endian nanoseconds) and a 128-bit hash.
 CREATE TABLE usage_events (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     org_id BIGINT NOT NULL REFERENCES organizations (id),
-    idempotency_key TEXT NOT NULL,
+    idempotency_key BYTEA NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('event', 'fallback', 'cumulative')),
     scope TEXT NOT NULL,
     counted BIGINT NOT NULL,
@@ -34,8 +35,10 @@ CREATE TABLE usage_events (
     received_at_ms BIGINT NOT NULL,
     UNIQUE (org_id, idempotency_key)
 );
-CREATE INDEX usage_events_scope ON usage_events (org_id, scope, counted);
-CREATE INDEX usage_events_day ON usage_events (org_id, day);
+-- Finds the metric rows still counted in a scope when its first event arrives; events are never
+-- looked up this way, so they stay out of the index.
+CREATE INDEX usage_events_counted_metrics ON usage_events (org_id, scope)
+    WHERE counted = 1 AND kind <> 'event';
 
 CREATE TABLE usage_rollups (
     org_id BIGINT NOT NULL REFERENCES organizations (id),

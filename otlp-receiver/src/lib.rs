@@ -21,5 +21,5 @@ pub use http::{ReceiverLimits, http_router};
 pub use map::map_logs;
 pub use map::map_metrics;
 pub use map::map_traces;
-pub use model::{Identity, Mapped, RecordKind, Rejection, UsageRecord};
+pub use model::{IdempotencyKey, Identity, Mapped, RecordKind, Rejection, UsageRecord};
 pub use sink::{Receiver, StoreOutcome, Tenant, UsageSink};

@@ -1,6 +1,49 @@
 //! What the mapping produces: usage records, and the data points it could not use.
 
 use reconciler::{Provider, TokenCounts, Tool, Usd};
+use sha2::{Digest, Sha256};
+
+/// Names one unit of usage: the same usage, re-sent, always gets the same key.
+///
+/// 24 bytes: when the usage happened (Unix nanoseconds, big-endian) and the first 128 bits of
+/// a SHA-256 over the parts that identify it. The time comes first so that usage arriving in
+/// time order lands at the end of the unique index instead of on random pages of it; the time
+/// is itself read from the record, so it adds nothing a re-sent record could change.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IdempotencyKey([u8; 24]);
+
+impl IdempotencyKey {
+    pub fn new(occurred_at_ns: u64, parts: &[&str]) -> IdempotencyKey {
+        let mut hasher = Sha256::new();
+        for part in parts {
+            hasher.update(part.as_bytes());
+            hasher.update([0x1f]);
+        }
+        let digest = hasher.finalize();
+        let mut key = [0u8; 24];
+        key[..8].copy_from_slice(&occurred_at_ns.to_be_bytes());
+        key[8..].copy_from_slice(&digest[..16]);
+        IdempotencyKey(key)
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The key stored as `bytes`, if they are one.
+    pub fn from_bytes(bytes: &[u8]) -> Option<IdempotencyKey> {
+        bytes.try_into().ok().map(IdempotencyKey)
+    }
+}
+
+impl std::fmt::Debug for IdempotencyKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for byte in self.0 {
+            write!(f, "{byte:02x}")?;
+        }
+        Ok(())
+    }
+}
 
 /// Who a unit of usage belongs to, as far as the telemetry says. Only attribution fields; no
 /// prompt, file or command content is ever kept.
@@ -66,7 +109,7 @@ pub enum RecordKind {
 #[derive(Clone, Debug, PartialEq)]
 pub struct UsageRecord {
     /// Stable across re-sent exports: the same usage always gets the same key.
-    pub idempotency_key: String,
+    pub idempotency_key: IdempotencyKey,
     pub kind: RecordKind,
     pub tool: Tool,
     pub provider: Provider,

@@ -16,7 +16,7 @@ use tower::ServiceExt;
 
 #[derive(Default)]
 struct MemorySink {
-    records: Mutex<BTreeMap<String, UsageRecord>>,
+    records: Mutex<BTreeMap<otlp_receiver::IdempotencyKey, UsageRecord>>,
 }
 
 #[async_trait::async_trait]
@@ -36,10 +36,7 @@ impl UsageSink for MemorySink {
         let mut kept = self.records.lock().unwrap();
         let mut outcome = StoreOutcome::default();
         for record in records {
-            if kept
-                .insert(record.idempotency_key.clone(), record)
-                .is_some()
-            {
+            if kept.insert(record.idempotency_key, record).is_some() {
                 outcome.duplicates += 1;
             } else {
                 outcome.stored += 1;

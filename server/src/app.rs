@@ -85,7 +85,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         },
     });
     let receiver = Receiver::new(
-        Arc::new(StorageSink::start(storage.clone())),
+        Arc::new(StorageSink::start(storage.clone()).map_err(Error::Runtime)?),
         ReceiverLimits {
             max_body_bytes: config.otlp_max_body_bytes,
             max_decompressed_bytes: config.otlp_max_decompressed_bytes,

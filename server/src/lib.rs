@@ -12,4 +12,11 @@ pub mod storage;
 mod telemetry;
 
 pub use error::Error;
+
+/// mimalloc rather than the system allocator, in every program that links the server (the
+/// `reckon` binary, the test binary, the benchmark): the receiver allocates and frees many
+/// small strings per exported record, and glibc's malloc took about a sixth of the server's CPU
+/// in the ingest benchmark (README, performance section).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub use http::routes;

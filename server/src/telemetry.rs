@@ -36,15 +36,26 @@ pub(crate) struct StorageSink {
 const RECORD_USE_EVERY: Duration = Duration::from_secs(60);
 
 impl StorageSink {
-    /// The sink and its writer task (which ends once the sink is dropped and its queue is empty).
-    pub fn start(storage: Arc<dyn Storage>) -> StorageSink {
+    /// The sink and its writer (which ends once the sink is dropped and its queue is empty).
+    ///
+    /// The writer has a thread of its own. A transaction is a dozen round trips to the
+    /// database's thread, and on the shared runtime each of them waited for whatever export a
+    /// worker was decoding to finish before the writer could go on; the commits, which every
+    /// acknowledgement waits for, set the pace of the whole receiver.
+    pub fn start(storage: Arc<dyn Storage>) -> std::io::Result<StorageSink> {
         let (writer, queue) = mpsc::channel(QUEUE);
-        tokio::spawn(write(storage.clone(), queue));
-        StorageSink {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let writer_storage = storage.clone();
+        std::thread::Builder::new()
+            .name("usage-writer".into())
+            .spawn(move || runtime.block_on(write(writer_storage, queue)))?;
+        Ok(StorageSink {
             storage,
             writer,
             last_recorded: Mutex::default(),
-        }
+        })
     }
 }
 

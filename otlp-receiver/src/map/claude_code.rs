@@ -5,8 +5,9 @@
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use reconciler::{Provider, TokenCounts, Tool, Usd};
 
-use super::support::{checked_cost, idempotency_key, identity, optional, record_time, required};
+use super::support::{checked_cost, identity, optional, record_time, required};
 use crate::attrs::Attrs;
+use crate::model::IdempotencyKey;
 use crate::{RecordKind, UsageRecord};
 
 /// Whether a record named `api_request` is Claude Code's (its short event name is generic).
@@ -70,14 +71,17 @@ pub(crate) fn api_request(record: &LogRecord, attrs: &Attrs<'_>) -> Result<Usage
     let session = attrs.text("session.id");
     let session_text = session.clone().unwrap_or_default();
     // A resumed session restarts event.sequence, so the prompt and the time are part of the key.
-    let key = idempotency_key(&[
-        "claude_code.api_request",
-        &session_text,
-        &attrs.text("prompt.id").unwrap_or_default(),
-        &attrs.text("event.sequence").unwrap_or_default(),
-        &occurred_at_ns.to_string(),
-        &attrs.text("request_id").unwrap_or_default(),
-    ]);
+    let key = IdempotencyKey::new(
+        occurred_at_ns,
+        &[
+            "claude_code.api_request",
+            &session_text,
+            &attrs.text("prompt.id").unwrap_or_default(),
+            &attrs.text("event.sequence").unwrap_or_default(),
+            &occurred_at_ns.to_string(),
+            &attrs.text("request_id").unwrap_or_default(),
+        ],
+    );
     Ok(UsageRecord {
         idempotency_key: key,
         kind: RecordKind::Event {

@@ -5,8 +5,9 @@
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use reconciler::{Provider, TokenCounts, Tool, UtcDay};
 
-use super::support::{idempotency_key, identity, optional, record_time, required};
+use super::support::{identity, optional, record_time, required};
 use crate::attrs::Attrs;
+use crate::model::IdempotencyKey;
 use crate::{RecordKind, UsageRecord};
 
 const COUNTS: [&str; 5] = [
@@ -51,14 +52,17 @@ pub(crate) fn sse_event(
         .ok_or_else(|| format!("{WHAT} has no model"))?;
     let occurred_at_ns = record_time(record, attrs)?;
     let conversation = attrs.text("conversation.id");
-    let key = idempotency_key(&[
-        "codex.response.completed",
-        &conversation.clone().unwrap_or_default(),
-        &record.observed_time_unix_nano.to_string(),
-        &attrs.text("event.timestamp").unwrap_or_default(),
-        &input_all.to_string(),
-        &output.to_string(),
-    ]);
+    let key = IdempotencyKey::new(
+        occurred_at_ns,
+        &[
+            "codex.response.completed",
+            &conversation.clone().unwrap_or_default(),
+            &record.observed_time_unix_nano.to_string(),
+            &attrs.text("event.timestamp").unwrap_or_default(),
+            &input_all.to_string(),
+            &output.to_string(),
+        ],
+    );
     let mut covers: Vec<String> = conversation
         .iter()
         .map(|c| format!("codex|session|{c}"))

@@ -4,8 +4,9 @@
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use reconciler::{Provider, TokenCounts, Tool};
 
-use super::support::{idempotency_key, identity, optional, record_time, required};
+use super::support::{identity, optional, record_time, required};
 use crate::attrs::Attrs;
+use crate::model::IdempotencyKey;
 use crate::{RecordKind, UsageRecord};
 
 /// Google AI Studio unless the CLI authenticates against Vertex AI.
@@ -60,12 +61,15 @@ pub(crate) fn api_response(record: &LogRecord, attrs: &Attrs<'_>) -> Result<Usag
         .ok_or_else(|| format!("{WHAT} has no model"))?;
     let occurred_at_ns = record_time(record, attrs)?;
     let session = attrs.text("session.id");
-    let key = idempotency_key(&[
-        "gemini_cli.api_response",
-        &session.clone().unwrap_or_default(),
-        &attrs.text("prompt_id").unwrap_or_default(),
-        &occurred_at_ns.to_string(),
-    ]);
+    let key = IdempotencyKey::new(
+        occurred_at_ns,
+        &[
+            "gemini_cli.api_response",
+            &session.clone().unwrap_or_default(),
+            &attrs.text("prompt_id").unwrap_or_default(),
+            &occurred_at_ns.to_string(),
+        ],
+    );
     Ok(UsageRecord {
         idempotency_key: key,
         kind: RecordKind::Event {

@@ -11,8 +11,9 @@ use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use reconciler::{Provider, TokenCounts, Tool, Usd, UtcDay};
 
-use super::support::{checked_cost, checked_time, idempotency_key, identity, record_time};
+use super::support::{checked_cost, checked_time, identity, record_time};
 use crate::attrs::Attrs;
+use crate::model::IdempotencyKey;
 use crate::{RecordKind, UsageRecord};
 
 const INPUT: [&str; 4] = [
@@ -160,7 +161,7 @@ fn usage(attrs: &Attrs<'_>, what: &str) -> Result<Option<(TokenCounts, Option<Us
 
 fn record(
     attrs: &Attrs<'_>,
-    key: String,
+    key: IdempotencyKey,
     occurred_at_ns: u64,
     tokens: TokenCounts,
     cost: Option<Usd>,
@@ -200,12 +201,15 @@ pub(crate) fn span(span: &Span, attrs: &Attrs<'_>) -> Result<Option<UsageRecord>
         return Err(format!("{WHAT} has usage but no time"));
     }
     let at = checked_time(at, WHAT)?;
-    let key = idempotency_key(&[
-        "genai.span",
-        &hex(&span.trace_id),
-        &hex(&span.span_id),
-        &at.to_string(),
-    ]);
+    let key = IdempotencyKey::new(
+        at,
+        &[
+            "genai.span",
+            &hex(&span.trace_id),
+            &hex(&span.span_id),
+            &at.to_string(),
+        ],
+    );
     record(attrs, key, at, tokens, cost, WHAT).map(Some)
 }
 
@@ -218,13 +222,16 @@ pub(crate) fn log_record(
         return Ok(None);
     };
     let at = record_time(log, attrs)?;
-    let key = idempotency_key(&[
-        "genai.log",
-        &hex(&log.trace_id),
-        &hex(&log.span_id),
-        &at.to_string(),
-        &attrs.text("gen_ai.response.id").unwrap_or_default(),
-    ]);
+    let key = IdempotencyKey::new(
+        at,
+        &[
+            "genai.log",
+            &hex(&log.trace_id),
+            &hex(&log.span_id),
+            &at.to_string(),
+            &attrs.text("gen_ai.response.id").unwrap_or_default(),
+        ],
+    );
     record(attrs, key, at, tokens, cost, WHAT).map(Some)
 }
 

@@ -16,9 +16,10 @@ use opentelemetry_proto::tonic::metrics::v1::{
 };
 use reconciler::{Provider, TokenCounts, Tool, Usd};
 
-use super::support::{checked_cost, checked_time, idempotency_key, identity};
+use super::support::{checked_cost, checked_time, identity, series_id};
 use super::{claude_code, codex, gemini_cli, genai};
 use crate::attrs::Attrs;
+use crate::model::IdempotencyKey;
 use crate::{Mapped, RecordKind, UsageRecord};
 
 /// A metric reckon reads, and the attribute naming each point's token type.
@@ -359,19 +360,22 @@ fn record(moment: Moment<'_>) -> Result<Option<UsageRecord>, String> {
     let kind = if moment.cumulative {
         RecordKind::CumulativeFallback {
             scope,
-            series: idempotency_key(&["series", series]),
+            series: series_id(&["series", series]),
             start_time_ns: moment.start_ns,
         }
     } else {
         RecordKind::Fallback { scope }
     };
     Ok(Some(UsageRecord {
-        idempotency_key: idempotency_key(&[
-            "metric",
-            series,
-            &moment.start_ns.to_string(),
-            &moment.time_ns.to_string(),
-        ]),
+        idempotency_key: IdempotencyKey::new(
+            moment.time_ns,
+            &[
+                "metric",
+                series,
+                &moment.start_ns.to_string(),
+                &moment.time_ns.to_string(),
+            ],
+        ),
         kind,
         tool: moment.tool,
         provider,

@@ -101,8 +101,8 @@ pub(crate) fn identity(attrs: &Attrs<'_>) -> Identity {
     }
 }
 
-/// A stable key from the parts that identify one unit of usage.
-pub(crate) fn idempotency_key(parts: &[&str]) -> String {
+/// A stable hex id from the parts that identify a metric series.
+pub(crate) fn series_id(parts: &[&str]) -> String {
     let mut hasher = Sha256::new();
     for part in parts {
         hasher.update(part.as_bytes());

@@ -8,6 +8,7 @@
 
 mod api_tokens;
 mod audit;
+mod covered_scopes;
 mod error;
 mod organizations;
 mod postgres;
@@ -21,6 +22,7 @@ mod telemetry_keys;
 mod url;
 mod usage;
 mod usage_rows;
+mod usage_sql;
 mod usage_write;
 mod users;
 

@@ -29,6 +29,9 @@ pub(super) async fn open(url: &DatabaseUrl, file: &Path) -> Result<SqlitePool, S
         .busy_timeout(Duration::from_secs(10));
     SqlitePoolOptions::new()
         .max_connections(8)
+        // A local file has no connection to lose; a ping before every use would cost a round
+        // trip to the connection's thread on every query.
+        .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await

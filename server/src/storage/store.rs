@@ -3,7 +3,9 @@
 use sqlx::migrate::Migrator;
 use sqlx::{PgPool, SqlitePool};
 
+use super::covered_scopes::CoveredScopes;
 use super::{Backend, Storage, StorageError, TableSchema};
+use std::sync::Arc;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -32,18 +34,22 @@ pub(crate) use with_pool;
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pub(crate) pool: Pool,
+    /// Scopes known to be covered by an event (see `usage_write`).
+    pub(super) covered_scopes: Arc<CoveredScopes>,
 }
 
 impl SqlStore {
     pub(crate) fn sqlite(pool: SqlitePool) -> SqlStore {
         SqlStore {
             pool: Pool::Sqlite(pool),
+            covered_scopes: Arc::default(),
         }
     }
 
     pub(crate) fn postgres(pool: PgPool) -> SqlStore {
         SqlStore {
             pool: Pool::Postgres(pool),
+            covered_scopes: Arc::default(),
         }
     }
 

@@ -5,25 +5,11 @@ use otlp_receiver::UsageRecord;
 use otlp_receiver::cumulative::SeriesState;
 use reconciler::{TokenCounts, Usd, UtcDay};
 
+use super::StorageError;
 use super::rows::Columns;
-use super::{Backend, StorageError};
 
 pub(super) const TOKEN_COLUMNS: &str = "input_tokens, cache_read_tokens, cache_write_5m_tokens, \
     cache_write_1h_tokens, output_tokens, reasoning_tokens";
-
-pub(super) const ROLLUP_UPSERT: &str = "INSERT INTO usage_rollups (org_id, day, provider, tool, model, person, \
-    team, label, records, input_tokens, cache_read_tokens, cache_write_5m_tokens, \
-    cache_write_1h_tokens, output_tokens, reasoning_tokens, reported_cost_nanos) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-    ON CONFLICT (org_id, day, provider, tool, model, person, team, label) DO UPDATE SET \
-    records = usage_rollups.records + excluded.records, \
-    input_tokens = usage_rollups.input_tokens + excluded.input_tokens, \
-    cache_read_tokens = usage_rollups.cache_read_tokens + excluded.cache_read_tokens, \
-    cache_write_5m_tokens = usage_rollups.cache_write_5m_tokens + excluded.cache_write_5m_tokens, \
-    cache_write_1h_tokens = usage_rollups.cache_write_1h_tokens + excluded.cache_write_1h_tokens, \
-    output_tokens = usage_rollups.output_tokens + excluded.output_tokens, \
-    reasoning_tokens = usage_rollups.reasoning_tokens + excluded.reasoning_tokens, \
-    reported_cost_nanos = usage_rollups.reported_cost_nanos + excluded.reported_cost_nanos";
 
 /// What a usage row adds to (or, taken back, subtracts from) its rollup.
 #[derive(Clone, Debug)]
@@ -55,30 +41,46 @@ impl Contribution {
     }
 }
 
-/// A rollup row's key: day, provider, tool, model, person, team, label.
-pub(super) type RollupKey = [String; 7];
 /// A rollup row's change: records, the six token kinds, nano-dollars.
 pub(super) type RollupSums = (i64, [i64; 6], i64);
 
 /// The rollup changes of one transaction, summed per rollup row and applied once at its end
 /// (an export of 50 events of one session changes one rollup row once, not 50 times).
+///
+/// A row is keyed by its org and its seven key fields (day, provider, tool, model, person, team,
+/// label) encoded into one byte string, each field length-prefixed so no value can run into the
+/// next; a reused buffer makes looking up an existing row allocation-free. The map is ordered,
+/// so concurrent writers take rollup rows in the same order.
 #[derive(Default)]
 pub(super) struct RollupChanges {
-    pub(super) rows: std::collections::BTreeMap<(i64, RollupKey), RollupSums>,
+    rows: std::collections::BTreeMap<Vec<u8>, RollupSums>,
+    buffer: Vec<u8>,
 }
 
 impl RollupChanges {
     pub(super) fn add(&mut self, org_id: i64, c: &Contribution, records: i64) {
-        let key = [
-            c.day.clone(),
-            c.provider.clone(),
-            c.tool.clone(),
-            c.model.clone(),
-            c.person.clone(),
-            c.team.clone(),
-            c.label().to_owned(),
-        ];
-        let entry = self.rows.entry((org_id, key)).or_insert((0, [0; 6], 0));
+        self.buffer.clear();
+        self.buffer.extend_from_slice(&org_id.to_be_bytes());
+        for field in [
+            c.day.as_str(),
+            &c.provider,
+            &c.tool,
+            &c.model,
+            &c.person,
+            &c.team,
+            c.label(),
+        ] {
+            let len = u32::try_from(field.len()).unwrap_or(u32::MAX);
+            self.buffer.extend_from_slice(&len.to_be_bytes());
+            self.buffer.extend_from_slice(field.as_bytes());
+        }
+        let entry = match self.rows.get_mut(self.buffer.as_slice()) {
+            Some(entry) => entry,
+            None => self
+                .rows
+                .entry(self.buffer.clone())
+                .or_insert((0, [0; 6], 0)),
+        };
         // Counts are capped at a trillion and costs at a million dollars per record when they are
         // read, so a transaction's sums stay far inside i64; saturating keeps a bug from panicking
         // the writer all the same.
@@ -87,6 +89,23 @@ impl RollupChanges {
             *sum = sum.saturating_add(n);
         }
         entry.2 = entry.2.saturating_add(c.cost_nanos.unwrap_or(0));
+    }
+
+    /// Each changed rollup row: org, the seven key fields, and its summed change.
+    pub(super) fn rows(&self) -> impl Iterator<Item = (i64, [&str; 7], &RollupSums)> {
+        self.rows.iter().map(|(key, sums)| {
+            let (org, mut rest) = key.split_at(8);
+            let org_id = i64::from_be_bytes(org.try_into().unwrap_or_default());
+            let fields = std::array::from_fn(|_| {
+                let (len, tail) = rest.split_at(4);
+                let len = u32::from_be_bytes(len.try_into().unwrap_or_default()) as usize;
+                let (field, tail) = tail.split_at(len);
+                rest = tail;
+                // Written from `&str` fields above, so always UTF-8.
+                std::str::from_utf8(field).unwrap_or_default()
+            });
+            (org_id, fields, sums)
+        })
     }
 }
 
@@ -145,18 +164,18 @@ pub(super) fn contribution_of_row(row: &impl Columns) -> Result<Contribution, sq
     })
 }
 
-/// The rollup upsert adding one summed change.
-macro_rules! rollup {
-    ($org:expr, $key:expr, $sums:expr) => {
-        sqlx::query($crate::storage::usage_rows::ROLLUP_UPSERT)
+/// Binds one rollup row's summed change onto a query, in `ROLLUP_COLUMNS` order.
+macro_rules! bind_rollup {
+    ($query:expr, $org:expr, $key:expr, $sums:expr) => {
+        $query
             .bind($org)
-            .bind(&$key[0])
-            .bind(&$key[1])
-            .bind(&$key[2])
-            .bind(&$key[3])
-            .bind(&$key[4])
-            .bind(&$key[5])
-            .bind(&$key[6])
+            .bind($key[0])
+            .bind($key[1])
+            .bind($key[2])
+            .bind($key[3])
+            .bind($key[4])
+            .bind($key[5])
+            .bind($key[6])
             .bind($sums.0)
             .bind($sums.1[0])
             .bind($sums.1[1])
@@ -168,38 +187,15 @@ macro_rules! rollup {
     };
 }
 
+pub(super) const ROLLUP_COLUMNS: &str = "org_id, day, provider, tool, model, person, team, label, \
+    records, input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, \
+    output_tokens, reasoning_tokens, reported_cost_nanos";
+
 pub(super) const EVENT_COLUMNS: &str = "org_id, idempotency_key, kind, scope, counted, occurred_at_ns, day, \
     tool, provider, model, person, team, session_id, user_email, account_uuid, account_id, user_id, \
     installation_id, tool_organization_id, department, input_tokens, cache_read_tokens, \
     cache_write_5m_tokens, cache_write_1h_tokens, output_tokens, reasoning_tokens, \
     reported_cost_nanos, telemetry_key_id, received_at_ms";
-pub(super) const EVENT_PARAMS: usize = 29;
-/// Rows per multi-row insert (29 parameters each, within SQLite's and PostgreSQL's limits).
-pub(super) const ROWS_PER_INSERT: usize = 200;
-
-/// `INSERT INTO usage_events … VALUES (…), (…) ON CONFLICT DO NOTHING RETURNING org_id, idempotency_key`
-/// for `rows` rows: the keys returned are the rows that were new. SQLite gets anonymous `?`
-/// placeholders: the driver resolves each `$N` by name, which costs time proportional to the
-/// number of parameters for every one of them — quadratic in a multi-row insert.
-pub(super) fn event_insert_sql(rows: usize, backend: Backend) -> String {
-    let values: Vec<String> = (0..rows)
-        .map(|row| {
-            let params: Vec<String> = (1..=EVENT_PARAMS)
-                .map(|i| match backend {
-                    Backend::Sqlite => "?".to_owned(),
-                    Backend::Postgres => format!("${}", row * EVENT_PARAMS + i),
-                })
-                .collect();
-            format!("({})", params.join(", "))
-        })
-        .collect();
-    format!(
-        "INSERT INTO usage_events ({EVENT_COLUMNS}) VALUES {} \
-         ON CONFLICT (org_id, idempotency_key) DO NOTHING RETURNING org_id, idempotency_key",
-        values.join(", ")
-    )
-}
-
 /// One usage row to insert.
 pub(super) struct EventRow<'a> {
     pub(super) org_id: i64,
@@ -209,6 +205,7 @@ pub(super) struct EventRow<'a> {
     pub(super) scope: &'a str,
     pub(super) counted: bool,
     pub(super) occurred: i64,
+    pub(super) received_at_ms: i64,
     pub(super) c: Contribution,
 }
 
@@ -217,25 +214,25 @@ macro_rules! bind_event {
     ($query:expr, $row:expr) => {
         $query
             .bind($row.org_id)
-            .bind(&$row.record.idempotency_key)
+            .bind($row.record.idempotency_key.as_bytes())
             .bind($row.kind)
             .bind($row.scope)
             .bind(i64::from($row.counted))
             .bind($row.occurred)
-            .bind(&$row.c.day)
-            .bind(&$row.c.tool)
-            .bind(&$row.c.provider)
-            .bind(&$row.c.model)
-            .bind(&$row.c.person)
-            .bind(&$row.c.team)
-            .bind(&$row.record.session_id)
-            .bind(&$row.record.identity.email)
-            .bind(&$row.record.identity.account_uuid)
-            .bind(&$row.record.identity.account_id)
-            .bind(&$row.record.identity.user_id)
-            .bind(&$row.record.identity.installation_id)
-            .bind(&$row.record.identity.organization_id)
-            .bind(&$row.record.identity.department)
+            .bind($row.c.day.as_str())
+            .bind($row.c.tool.as_str())
+            .bind($row.c.provider.as_str())
+            .bind($row.c.model.as_str())
+            .bind($row.c.person.as_str())
+            .bind($row.c.team.as_str())
+            .bind($row.record.session_id.as_deref())
+            .bind($row.record.identity.email.as_deref())
+            .bind($row.record.identity.account_uuid.as_deref())
+            .bind($row.record.identity.account_id.as_deref())
+            .bind($row.record.identity.user_id.as_deref())
+            .bind($row.record.identity.installation_id.as_deref())
+            .bind($row.record.identity.organization_id.as_deref())
+            .bind($row.record.identity.department.as_deref())
             .bind($row.c.tokens[0])
             .bind($row.c.tokens[1])
             .bind($row.c.tokens[2])
@@ -244,7 +241,7 @@ macro_rules! bind_event {
             .bind($row.c.tokens[5])
             .bind($row.c.cost_nanos)
             .bind($row.key_id)
-            .bind($crate::storage::now_ms())
+            .bind($row.received_at_ms)
     };
 }
 
@@ -275,4 +272,4 @@ pub(super) fn nanos(value: u64) -> Result<i64, StorageError> {
         .map_err(|_| StorageError::Conflict(format!("timestamp {value} is out of range")))
 }
 
-pub(super) use {bind_event, rollup};
+pub(super) use {bind_event, bind_rollup};

@@ -10,26 +10,61 @@
 use std::collections::HashSet;
 
 use otlp_receiver::cumulative::{Advance, SeriesState, advance};
-use otlp_receiver::{RecordKind, StoreOutcome};
+use otlp_receiver::{IdempotencyKey, RecordKind, StoreOutcome};
 use reconciler::{TokenCounts, Usd};
 
 use super::rows::Columns;
 use super::store::{SqlStore, with_pool};
 use super::usage::UsageBatch;
 use super::usage_rows::{
-    EventRow, ROWS_PER_INSERT, RollupChanges, SERIES_UPSERT, TOKEN_COLUMNS, bind_event,
-    contribution, contribution_of_row, event_insert_sql, nanos, rollup, series_state, signed,
+    EventRow, RollupChanges, SERIES_UPSERT, TOKEN_COLUMNS, bind_event, bind_rollup, contribution,
+    contribution_of_row, nanos, series_state, signed,
 };
-use super::{Storage, StorageError, now_ms};
+use super::usage_sql::{BatchSql, batch_sql, exact_chunks, padded, padded_chunks};
+use super::{Backend, Storage, StorageError, now_ms};
+
+/// Whether the event path looks up which keys are already stored before inserting.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lookup {
+    /// Insert straight away; a key already stored makes the attempt give up (`Ok(None)`).
+    Never,
+    /// Look up first and insert only the new ones.
+    First,
+}
 
 impl SqlStore {
     pub(super) async fn write_usage(
         &self,
         batches: &[UsageBatch<'_>],
     ) -> Result<Vec<StoreOutcome>, StorageError> {
+        // Almost every export is new, so its events are inserted straight away; only when that
+        // meets one already stored (a re-sent export) is the transaction rolled back and done
+        // again, looking up first which are stored. Each statement is a round trip to the
+        // database's thread, and on a busy machine the round trips cost more than the rows.
+        if let Some(outcomes) = self.write_usage_with(batches, Lookup::Never).await? {
+            return Ok(outcomes);
+        }
+        self.write_usage_with(batches, Lookup::First)
+            .await?
+            // Only a second writer on the same PostgreSQL database, storing the same records
+            // between the lookup and the insert, gets here. The group is rolled back and the
+            // export answered "unavailable", so it is retried.
+            .ok_or_else(|| {
+                StorageError::Conflict(
+                    "another writer stored some of these records at the same moment".into(),
+                )
+            })
+    }
+
+    async fn write_usage_with(
+        &self,
+        batches: &[UsageBatch<'_>],
+        lookup: Lookup,
+    ) -> Result<Option<Vec<StoreOutcome>>, StorageError> {
         let backend = self.backend();
         let mut outcomes = vec![StoreOutcome::default(); batches.len()];
         let mut changes = RollupChanges::default();
+        let received_at_ms = now_ms();
         // Events first (deduplicated by key within the group), then metric fallbacks.
         let mut events: Vec<(usize, EventRow<'_>)> = Vec::new();
         let mut keys = HashSet::new();
@@ -38,7 +73,7 @@ impl SqlStore {
                 if !matches!(record.kind, RecordKind::Event { .. }) {
                     continue;
                 }
-                if !keys.insert((batch.org_id, record.idempotency_key.as_str())) {
+                if !keys.insert((batch.org_id, record.idempotency_key)) {
                     outcomes[index].duplicates += 1;
                     continue;
                 }
@@ -52,65 +87,107 @@ impl SqlStore {
                         scope: "",
                         counted: true,
                         occurred: nanos(record.occurred_at_ns)?,
+                        received_at_ms,
                         c: contribution(record, &record.tokens, record.reported_cost)?,
                     },
                 ));
             }
         }
-        with_pool!(&self.pool, |p| {
-            let mut tx = p.begin().await?;
-            let mut new_keys: HashSet<(i64, String)> = HashSet::new();
-            for chunk in events.chunks(ROWS_PER_INSERT) {
-                let sql = event_insert_sql(chunk.len(), backend);
-                let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
-                for (_, row) in chunk {
-                    query = bind_event!(query, row);
+        // Grouped by organisation: the lookup of already stored keys is per organisation.
+        events.sort_by_key(|(_, row)| row.org_id);
+        // SQLite: take the write lock at BEGIN. A deferred transaction that reads first fails
+        // with "database is locked" (without waiting) when another connection commits before
+        // its first write.
+        let begin = match backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        let covered = with_pool!(&self.pool, |p| {
+            let mut tx = p.begin_with(begin).await?;
+            let mut new_keys: HashSet<(i64, IdempotencyKey)> = HashSet::new();
+            for org_events in events.chunk_by(|a, b| a.1.org_id == b.1.org_id) {
+                for (chunk, size) in padded_chunks(org_events) {
+                    let org_id = chunk[0].1.org_id;
+                    // Which of these a re-sent export already stored: one answer per chunk,
+                    // where a `RETURNING` would stream back every new row.
+                    let mut existing: HashSet<Vec<u8>> = HashSet::new();
+                    if lookup == Lookup::First {
+                        let sql = batch_sql(BatchSql::ExistingKeys, size, backend);
+                        let mut query = sqlx::query_scalar::<_, Vec<u8>>(sql).bind(org_id);
+                        for (_, row) in padded(chunk, size) {
+                            query = query.bind(row.record.idempotency_key.as_bytes());
+                        }
+                        existing.extend(query.fetch_all(&mut *tx).await?);
+                    }
+                    let fresh: Vec<&EventRow<'_>> = chunk
+                        .iter()
+                        .map(|(_, row)| row)
+                        .filter(|row| !existing.contains(row.record.idempotency_key.as_bytes()))
+                        .collect();
+                    for (part, size) in padded_chunks(&fresh) {
+                        let mut query =
+                            sqlx::query(batch_sql(BatchSql::InsertEvents, size, backend));
+                        for row in padded(part, size) {
+                            query = bind_event!(query, row);
+                        }
+                        // The copies padding the statement conflict with their original and
+                        // are skipped: only the part's own rows count.
+                        let inserted = query.execute(&mut *tx).await?.rows_affected();
+                        if inserted != part.len() as u64 {
+                            // Dropping the transaction rolls it back.
+                            return Ok(None);
+                        }
+                    }
+                    new_keys.extend(fresh.iter().map(|row| (org_id, row.record.idempotency_key)));
                 }
-                new_keys.extend(query.fetch_all(&mut *tx).await?);
             }
-            let mut covered_now: HashSet<(i64, &str)> = HashSet::new();
+            // The scopes the new events cover, each once.
+            let mut covered: Vec<(i64, &str)> = Vec::new();
+            let mut seen: HashSet<(i64, &str)> = HashSet::new();
             for (index, row) in &events {
-                if !new_keys.contains(&(row.org_id, row.record.idempotency_key.clone())) {
+                if !new_keys.contains(&(row.org_id, row.record.idempotency_key)) {
                     outcomes[*index].duplicates += 1;
                     continue;
                 }
                 outcomes[*index].stored += 1;
                 changes.add(row.org_id, &row.c, 1);
-                let RecordKind::Event { covers } = &row.record.kind else {
-                    continue;
-                };
-                for scope in covers {
-                    if !covered_now.insert((row.org_id, scope.as_str())) {
-                        continue;
+                if let RecordKind::Event { covers } = &row.record.kind {
+                    for scope in covers {
+                        if seen.insert((row.org_id, scope))
+                            && !self.covered_scopes.contains(row.org_id, scope)
+                        {
+                            covered.push((row.org_id, scope));
+                        }
                     }
-                    let newly = sqlx::query(
-                        "INSERT INTO usage_scopes (org_id, scope, covered_at_ms) VALUES ($1, $2, $3) \
-                         ON CONFLICT (org_id, scope) DO NOTHING",
-                    )
-                    .bind(row.org_id)
-                    .bind(scope)
-                    .bind(now_ms())
-                    .execute(&mut *tx)
-                    .await?;
-                    if newly.rows_affected() == 0 {
-                        continue;
-                    }
-                    // Metrics counted before the first event of this scope: take them back out.
-                    let counted = sqlx::query(&format!(
-                        "SELECT id, day, provider, tool, model, person, team, {TOKEN_COLUMNS}, reported_cost_nanos \
-                         FROM usage_events WHERE org_id = $1 AND scope = $2 AND counted = 1"
-                    ))
-                    .bind(row.org_id)
-                    .bind(scope)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    for taken in &counted {
-                        changes.add(row.org_id, &contribution_of_row(taken)?.negated(), -1);
-                        sqlx::query("UPDATE usage_events SET counted = 0 WHERE id = $1")
-                            .bind(taken.int("id")?)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
+                }
+            }
+            let mut newly_covered: Vec<(i64, String)> = Vec::new();
+            for (chunk, size) in padded_chunks(&covered) {
+                let sql = batch_sql(BatchSql::CoverScopes, size, backend);
+                let mut query = sqlx::query_as::<_, (i64, String)>(sql);
+                for (org_id, scope) in padded(chunk, size) {
+                    query = query.bind(*org_id).bind(*scope).bind(received_at_ms);
+                }
+                newly_covered.extend(query.fetch_all(&mut *tx).await?);
+            }
+            for (org_id, scope) in &newly_covered {
+                // Metrics counted before the first event of this scope: take them back out.
+                // The conditions repeat those of the partial index that serves this lookup.
+                let counted = sqlx::query(&format!(
+                    "SELECT id, day, provider, tool, model, person, team, {TOKEN_COLUMNS}, reported_cost_nanos \
+                     FROM usage_events WHERE org_id = $1 AND scope = $2 \
+                     AND counted = 1 AND kind <> 'event'"
+                ))
+                .bind(org_id)
+                .bind(scope)
+                .fetch_all(&mut *tx)
+                .await?;
+                for taken in &counted {
+                    changes.add(*org_id, &contribution_of_row(taken)?.negated(), -1);
+                    sqlx::query("UPDATE usage_events SET counted = 0 WHERE id = $1")
+                        .bind(taken.int("id")?)
+                        .execute(&mut *tx)
+                        .await?;
                 }
             }
             for (index, batch) in batches.iter().enumerate() {
@@ -125,7 +202,7 @@ impl SqlStore {
                         "SELECT id FROM usage_events WHERE org_id = $1 AND idempotency_key = $2",
                     )
                     .bind(org_id)
-                    .bind(&record.idempotency_key)
+                    .bind(record.idempotency_key.as_bytes())
                     .fetch_optional(&mut *tx)
                     .await?;
                     if exists.is_some() {
@@ -205,13 +282,15 @@ impl SqlStore {
                         scope,
                         counted: covered.is_none(),
                         occurred: nanos(record.occurred_at_ns)?,
+                        received_at_ms,
                         c: contribution(record, &tokens, cost)?,
                     };
-                    let sql = event_insert_sql(1, backend);
-                    let inserted = bind_event!(sqlx::query_as::<_, (i64, String)>(&sql), row)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    if inserted.is_none() {
+                    let sql = batch_sql(BatchSql::InsertEvents, 1, backend);
+                    let inserted = bind_event!(sqlx::query(sql), row)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if inserted == 0 {
                         outcomes[index].duplicates += 1;
                         continue;
                     }
@@ -221,12 +300,19 @@ impl SqlStore {
                     }
                 }
             }
-            for ((org_id, key), sums) in &changes.rows {
-                rollup!(*org_id, key, sums).execute(&mut *tx).await?;
+            let rollups: Vec<_> = changes.rows().collect();
+            for chunk in exact_chunks(&rollups) {
+                let mut query =
+                    sqlx::query(batch_sql(BatchSql::AddToRollups, chunk.len(), backend));
+                for (org_id, key, sums) in chunk {
+                    query = bind_rollup!(query, *org_id, key, sums);
+                }
+                query.execute(&mut *tx).await?;
             }
             tx.commit().await?;
-            Ok::<_, StorageError>(())
+            Ok::<_, StorageError>(covered)
         })?;
-        Ok(outcomes)
+        self.covered_scopes.remember(covered);
+        Ok(Some(outcomes))
     }
 }

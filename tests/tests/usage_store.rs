@@ -1,0 +1,116 @@
+//! The usage write path at the storage layer: a group holding events already stored beside
+//! new ones stores exactly the new ones, however many statements (padded or not) it takes.
+
+use otlp_receiver::{IdempotencyKey, Identity, RecordKind, StoreOutcome, UsageRecord};
+use reckon_server::accounts::{Acting, create_telemetry_key};
+use reckon_server::storage::{Storage, UsageBatch, UsageGroup};
+use reckon_tests::{TestDatabase, backend_tests};
+use reconciler::{Provider, TokenCounts, TokenKind, Tool, Usd, UtcDay};
+
+backend_tests!(
+    a_group_mixing_stored_and_new_events_stores_only_the_new_ones,
+    hundreds_of_events_in_one_export_are_stored_once_each,
+);
+
+const DAY_START_NS: u64 = 1_795_305_600_000_000_000; // 2026-11-22T00:00:00Z
+
+/// Event `n`: 100 + n input tokens and a reported cost of n thousandths of a dollar.
+fn event(n: u64) -> UsageRecord {
+    let at = DAY_START_NS + n * 1_000_000;
+    UsageRecord {
+        idempotency_key: IdempotencyKey::new(at, &["usage-store-test", &n.to_string()]),
+        kind: RecordKind::Event { covers: vec![] },
+        tool: Tool::ClaudeCode,
+        provider: Provider::Anthropic,
+        model: "claude-sonnet-4-5".into(),
+        occurred_at_ns: at,
+        session_id: Some("s1".into()),
+        identity: Identity {
+            email: Some("dev@example.com".into()),
+            ..Identity::default()
+        },
+        tokens: TokenCounts::default().with(TokenKind::Input, 100 + n),
+        reported_cost: Some(Usd::from_nanos(i64::try_from(n).unwrap() * 1_000_000)),
+    }
+}
+
+struct Fixture {
+    storage: std::sync::Arc<dyn Storage>,
+    org_id: i64,
+    key_id: i64,
+}
+
+impl Fixture {
+    async fn new(db: &TestDatabase) -> Fixture {
+        let storage = db.storage().await;
+        let org = storage.ensure_default_organization().await.unwrap();
+        let (key, _) = create_telemetry_key(storage.as_ref(), org.id, "test", &Acting::cli())
+            .await
+            .unwrap();
+        Fixture {
+            storage,
+            org_id: org.id,
+            key_id: key.id,
+        }
+    }
+
+    async fn store(&self, exports: &[Vec<UsageRecord>]) -> Vec<StoreOutcome> {
+        let batches: Vec<UsageBatch<'_>> = exports
+            .iter()
+            .map(|records| UsageBatch {
+                org_id: self.org_id,
+                telemetry_key_id: self.key_id,
+                records,
+            })
+            .collect();
+        self.storage.store_usage(&batches).await.unwrap()
+    }
+
+    /// (records, input tokens, reported nano-dollars) of the day.
+    async fn totals(&self) -> (i64, u64, i64) {
+        let day: UtcDay = "2026-11-22".parse().unwrap();
+        let rows = self
+            .storage
+            .usage(self.org_id, day, day, &[UsageGroup::Day])
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        (
+            rows[0].records,
+            rows[0].tokens.get(TokenKind::Input),
+            rows[0].reported_cost.map(Usd::to_nanos).unwrap(),
+        )
+    }
+}
+
+fn outcome(stored: usize, duplicates: usize) -> StoreOutcome {
+    StoreOutcome { stored, duplicates }
+}
+
+async fn a_group_mixing_stored_and_new_events_stores_only_the_new_ones(db: TestDatabase) {
+    let f = Fixture::new(&db).await;
+    assert_eq!(f.store(&[vec![event(1), event(2)]]).await, [outcome(2, 0)]);
+    // One group of two exports: the first re-sent, the second half old, half new.
+    let outcomes = f.store(&[vec![event(1)], vec![event(2), event(3)]]).await;
+    assert_eq!(outcomes, [outcome(0, 1), outcome(1, 1)]);
+    assert_eq!(f.totals().await, (3, 101 + 102 + 103, 6_000_000));
+    f.storage.close().await;
+}
+
+async fn hundreds_of_events_in_one_export_are_stored_once_each(db: TestDatabase) {
+    let f = Fixture::new(&db).await;
+    // 301 events take statements of 128, 128 and 48 rows (45 and three copies of the last).
+    let first: Vec<UsageRecord> = (1..=301).map(event).collect();
+    assert_eq!(
+        f.store(std::slice::from_ref(&first)).await,
+        [outcome(301, 0)]
+    );
+    let input: u64 = (1..=301).map(|n| 100 + n).sum();
+    let cost: i64 = (1..=301).map(|n| n * 1_000_000).sum();
+    assert_eq!(f.totals().await, (301, input, cost));
+    // Re-sent with one more: only that one counts.
+    let again: Vec<UsageRecord> = (1..=302).map(event).collect();
+    assert_eq!(f.store(&[again]).await, [outcome(1, 301)]);
+    assert_eq!(f.totals().await, (302, input + 402, cost + 302 * 1_000_000));
+    f.storage.close().await;
+}
