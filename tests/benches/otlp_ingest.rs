@@ -1,11 +1,12 @@
 //! OTLP ingest benchmark (a bench binary, not a timed test): the real server, over loopback,
-//! receiving Claude-Code-shaped HTTP/protobuf log exports (50 events each) from several clients
+//! receiving Claude-Code-shaped HTTP/protobuf log exports (50 events each) from 8 clients
 //! into SQLite with durable acknowledgements; then, in the same run, the same rows stored by the
 //! storage layer directly into a fresh SQLite file in large batches (the raw insert rate). Prints
 //! both rates, their ratio, and the server's peak RSS.
 //!
 //! `cargo bench -p reckon-tests --bench otlp_ingest` (RECKON_TEST_BENCH_EXPORTS, RECKON_TEST_BENCH_CLIENTS
-//! change the load).
+//! change the load; RECKON_TEST_BENCH_ROUNDS, default 5, how many times both are measured: the
+//! medians are reported).
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 #![allow(
     clippy::float_arithmetic,
@@ -114,7 +115,24 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
-async fn end_to_end(clients: usize, exports: usize) -> (f64, Option<u64>) {
+/// CPU seconds (user + system) a process has used so far.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // Linux reports in clock ticks of 1/100 s (USER_HZ) on every mainstream configuration.
+    Some(ticks / 100.0)
+}
+
+struct EndToEnd {
+    events_per_second: f64,
+    peak_rss_kib: Option<u64>,
+    /// Server CPU time per event, in microseconds.
+    server_cpu_us: Option<f64>,
+}
+
+async fn end_to_end(clients: usize, exports: usize) -> EndToEnd {
     let db = TestDatabase::sqlite();
     let storage = db.storage().await;
     let org = storage.ensure_default_organization().await.unwrap();
@@ -133,6 +151,7 @@ async fn end_to_end(clients: usize, exports: usize) -> (f64, Option<u64>) {
             })
             .collect(),
     );
+    let cpu_before = app.pid().and_then(cpu_seconds);
     let started = Instant::now();
     let tasks: Vec<_> = (0..clients)
         .map(|c| {
@@ -158,8 +177,14 @@ async fn end_to_end(clients: usize, exports: usize) -> (f64, Option<u64>) {
     }
     let seconds = started.elapsed().as_secs_f64();
     let events = (exports / clients * clients * EVENTS_PER_EXPORT) as f64;
-    let rss = app.pid().and_then(peak_rss_kib);
-    (events / seconds, rss)
+    let cpu_after = app.pid().and_then(cpu_seconds);
+    EndToEnd {
+        events_per_second: events / seconds,
+        peak_rss_kib: app.pid().and_then(peak_rss_kib),
+        server_cpu_us: cpu_before
+            .zip(cpu_after)
+            .map(|(before, after)| (after - before) / events * 1e6),
+    }
 }
 
 async fn storage_only(clients: usize, exports: usize) -> f64 {
@@ -192,10 +217,23 @@ async fn storage_only(clients: usize, exports: usize) -> f64 {
     (batches.len() * EVENTS_PER_EXPORT) as f64 / seconds
 }
 
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len().is_multiple_of(2) {
+        (values[mid - 1] + values[mid]) / 2.0
+    } else {
+        values[mid]
+    }
+}
+
 fn main() {
-    let clients = env_number("RECKON_TEST_BENCH_CLIENTS", 4);
+    let clients = env_number("RECKON_TEST_BENCH_CLIENTS", 8);
     let exports = env_number("RECKON_TEST_BENCH_EXPORTS", 2_000);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let rounds = env_number("RECKON_TEST_BENCH_ROUNDS", 5).max(1);
+    // One thread for the load: the clients only send bodies encoded beforehand, and on a
+    // two-core machine every extra runnable thread delays the server's own.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
@@ -206,14 +244,34 @@ fn main() {
             println!("storage only: {raw:.0} events/s");
             return;
         }
-        let (e2e, rss) = end_to_end(clients, exports).await;
-        let raw = storage_only(clients, exports).await;
-        println!("otlp ingest: {exports} exports x {EVENTS_PER_EXPORT} events, {clients} clients, SQLite, durable acks");
-        println!("end to end (HTTP/protobuf -> server -> SQLite): {e2e:.0} events/s");
-        println!("storage only (same rows, 5,000 per transaction, no HTTP): {raw:.0} events/s");
-        println!("ratio end-to-end / storage-only: {:.2}", e2e / raw);
-        match rss {
-            Some(kib) => println!("server peak RSS: {:.1} MiB", kib as f64 / 1024.0),
+        println!(
+            "otlp ingest: {exports} exports x {EVENTS_PER_EXPORT} events, {clients} clients, SQLite, durable acks, {rounds} rounds"
+        );
+        // The two measurements alternate, so that a slow spell of the machine touches both.
+        let (mut e2e, mut raw, mut ratios, mut cpu) = (vec![], vec![], vec![], vec![]);
+        let mut peak_rss_kib = None;
+        for round in 1..=rounds {
+            let measured = end_to_end(clients, exports).await;
+            let stored = storage_only(clients, exports).await;
+            let ratio = measured.events_per_second / stored;
+            println!(
+                "round {round}: end to end {:.0} events/s, storage only {stored:.0} events/s, ratio {ratio:.2}",
+                measured.events_per_second
+            );
+            e2e.push(measured.events_per_second);
+            raw.push(stored);
+            ratios.push(ratio);
+            cpu.extend(measured.server_cpu_us);
+            peak_rss_kib = peak_rss_kib.max(measured.peak_rss_kib);
+        }
+        println!("median end to end (HTTP/protobuf -> server -> SQLite): {:.0} events/s", median(&mut e2e));
+        println!("median storage only (same rows, 5,000 per transaction, no HTTP): {:.0} events/s", median(&mut raw));
+        println!("median ratio end-to-end / storage-only: {:.2}", median(&mut ratios));
+        if !cpu.is_empty() {
+            println!("median server CPU per event: {:.1} µs", median(&mut cpu));
+        }
+        match peak_rss_kib {
+            Some(kib) => println!("server peak RSS (highest round): {:.1} MiB", kib as f64 / 1024.0),
             None => println!("server peak RSS: unavailable"),
         }
     });
