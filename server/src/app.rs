@@ -71,8 +71,24 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
     let local = |listener: &TcpListener| listener.local_addr().map_err(Error::Serve);
     let (http_addr, otlp_grpc_addr, otlp_http_addr) =
         (local(&http)?, local(&grpc)?, local(&otlp_http)?);
+    let (vault, key_source) = crate::vault::load(
+        config.providers.master_key.as_ref().map(|k| k.expose()),
+        &config.data_dir,
+    )?;
+    if let crate::vault::KeySource::CreatedFile(path) = &key_source {
+        tracing::warn!(
+            path = %path.display(),
+            "created a new master key for provider credentials; back this file up (without it the stored credentials cannot be read), or set RECKON_MASTER_KEY"
+        );
+    }
+    let integrations = Arc::new(crate::integrations::Integrations::new(
+        storage.clone(),
+        vault,
+        config.providers.clone(),
+    ));
     let app = router(AppState {
         storage: storage.clone(),
+        integrations: integrations.clone(),
         limiter: Arc::new(LoginLimiter::new(LoginLimits::default())),
         sessions: config.sessions,
         cookie: CookieSettings {
@@ -100,7 +116,12 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
             otlp_receiver::grpc_services(receiver.clone()),
             stopped.clone(),
         ),
-        serve(otlp_http, otlp_receiver::http_router(receiver), stopped),
+        serve(
+            otlp_http,
+            otlp_receiver::http_router(receiver),
+            stopped.clone(),
+        ),
+        tokio::spawn(schedule_syncs(integrations, stopped)),
     ];
     Ok(Running {
         http_addr,
@@ -110,6 +131,31 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         stop,
         servers,
     })
+}
+
+/// How often the scheduler looks for due syncs.
+const SCHEDULER_TICK: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Runs the usage providers' scheduled syncs until told to stop. A sync in progress at that
+/// moment is abandoned; its claim lapses and the next start runs it again.
+async fn schedule_syncs(
+    integrations: Arc<crate::integrations::Integrations>,
+    mut stopped: watch::Receiver<bool>,
+) -> Result<(), Error> {
+    loop {
+        tokio::select! {
+            _ = stopped.wait_for(|stop| *stop) => return Ok(()),
+            due = integrations.run_due() => {
+                if let Err(error) = due {
+                    tracing::warn!(%error, "could not look for due provider syncs");
+                }
+            }
+        }
+        tokio::select! {
+            _ = stopped.wait_for(|stop| *stop) => return Ok(()),
+            () = tokio::time::sleep(SCHEDULER_TICK) => {}
+        }
+    }
 }
 
 impl Running {

@@ -53,6 +53,11 @@ pub enum Error {
     },
     #[error("{0}")]
     NotReady(String),
+    /// Connecting a usage provider: its 24-hour test failed, so nothing was saved.
+    #[error("the provider test failed, so nothing was saved: {0}")]
+    ProviderTestFailed(String),
+    #[error(transparent)]
+    Vault(#[from] crate::vault::VaultError),
 }
 
 impl Error {

@@ -7,9 +7,11 @@ pub mod cli;
 pub mod config;
 pub mod error;
 mod http;
+pub mod integrations;
 mod logging;
 pub mod storage;
 mod telemetry;
+pub mod vault;
 
 pub use error::Error;
 

@@ -3,6 +3,7 @@
 
 mod app;
 mod database;
+pub mod fake_anthropic;
 mod members;
 pub mod otlp;
 mod skip;

@@ -40,6 +40,15 @@ fn decision(method: &Method, path: &str) -> Option<Decision> {
         ("GET" | "POST", "/api/v1/telemetry-keys") | ("DELETE", "/api/v1/telemetry-keys/{id}") => {
             Roles(&[Owner, Admin])
         }
+        ("GET", "/api/v1/providers" | "/api/v1/providers/{id}" | "/api/v1/providers/{id}/runs") => {
+            SignedIn
+        }
+        (
+            "POST",
+            "/api/v1/providers" | "/api/v1/providers/{id}/test" | "/api/v1/providers/{id}/sync",
+        )
+        | ("DELETE", "/api/v1/providers/{id}") => Roles(&[Owner, Admin]),
+        ("GET", "/api/v1/billing") => Roles(&[Owner, Admin, Finance, Viewer]),
         _ => return None,
     })
 }
@@ -158,12 +167,41 @@ async fn sample(
             .unwrap();
             app.request(Method::DELETE, &format!("/api/v1/api-tokens/{}", token.id))
         }
+        ("POST", "/api/v1/providers") => app
+            .request(Method::POST, path)
+            .json(&json!({ "kind": "gemini", "name": unique("gemini") })),
+        (method, path) if path.starts_with("/api/v1/providers/{id}") => {
+            let id = configuration_free_provider(app, storage, org).await;
+            app.request(
+                method.parse().unwrap(),
+                &path.replace("{id}", &id.to_string()),
+            )
+        }
+        ("GET", "/api/v1/billing") => {
+            app.request(Method::GET, "/api/v1/billing?from=2026-11-01&to=2026-11-30")
+        }
         (method, path) => app.request(method.parse().unwrap(), path),
     };
     match caller {
         Some(member) => request.header("authorization", member.bearer()),
         None => request,
     }
+}
+
+/// A usage provider that needs no credentials (Gemini), connected by an owner of its own.
+async fn configuration_free_provider(app: &TestApp, storage: &dyn Storage, org: i64) -> i64 {
+    let owner = add_member(storage, org, Role::Owner, &unique("connects")).await;
+    let created = app
+        .send(
+            app.request(Method::POST, "/api/v1/providers")
+                .header("authorization", owner.bearer())
+                .json(&json!({ "kind": "gemini", "name": unique("gemini") })),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    created.json::<serde_json::Value>()["provider"]["id"]
+        .as_i64()
+        .unwrap()
 }
 
 backend_tests!(anonymous_wrong_role_and_right_role_get_401_403_and_success);

@@ -1,6 +1,7 @@
 //! The `reckon` command line: every command takes the same configuration (see `config`).
 
 mod accounts;
+mod providers;
 mod telemetry_keys;
 
 use std::process::ExitCode;
@@ -41,6 +42,12 @@ pub enum Command {
     /// Manage organisations (tenants): create, list.
     #[command(subcommand)]
     Orgs(accounts::OrgsCommand),
+    /// Manage usage providers (billing sources): list, add, test, sync, remove.
+    #[command(subcommand)]
+    Providers(providers::ProvidersCommand),
+    /// Seal every stored provider credential under a new master key.
+    #[command(name = "rotate-master-key")]
+    RotateMasterKey,
 }
 
 /// Parses the command line, runs the command and turns any error into one line on standard error.
@@ -78,6 +85,8 @@ fn run(cli: Cli) -> Result<(), Error> {
             Command::Orgs(command) => {
                 with_storage(&config, |s| Box::pin(accounts::orgs(s, command))).await
             }
+            Command::Providers(command) => providers::providers(&config, command).await,
+            Command::RotateMasterKey => providers::rotate_master_key(&config).await,
         }
     })
 }

@@ -21,6 +21,9 @@ fn status_and_code(error: &Error) -> (StatusCode, &'static str) {
         Error::Storage(StorageError::SetupToken) => (StatusCode::GONE, "setup_link_invalid"),
         Error::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
         Error::NotReady(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
+        Error::ProviderTestFailed(_) => (StatusCode::UNPROCESSABLE_ENTITY, "provider_test_failed"),
+        // The operator's key setup, not a bug: the message says what to fix, and holds no secret.
+        Error::Vault(_) => (StatusCode::SERVICE_UNAVAILABLE, "vault_unavailable"),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
 }

@@ -3,12 +3,14 @@
 mod access;
 mod api_tokens;
 mod audit;
+mod billing;
 mod cookie;
 mod error;
 mod extract;
 mod headers;
 mod health;
 mod pages;
+mod providers;
 pub mod routes;
 mod sessions;
 mod telemetry_keys;
@@ -31,6 +33,7 @@ pub(crate) use cookie::CookieSettings;
 #[derive(Clone, Debug)]
 pub(crate) struct AppState {
     pub storage: Arc<dyn Storage>,
+    pub integrations: Arc<crate::integrations::Integrations>,
     pub limiter: Arc<LoginLimiter>,
     pub sessions: SessionPolicy,
     pub cookie: CookieSettings,

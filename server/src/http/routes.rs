@@ -4,7 +4,9 @@
 use axum::http::Method;
 use axum::routing::{MethodRouter, delete, get, patch, post};
 
-use super::{AppState, api_tokens, audit, health, sessions, telemetry_keys, usage, users};
+use super::{
+    AppState, api_tokens, audit, billing, health, providers, sessions, telemetry_keys, usage, users,
+};
 use crate::auth::Permission;
 
 /// Who may call a route.
@@ -33,7 +35,10 @@ pub fn route_specs() -> Vec<RouteSpec> {
 
 pub(super) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use Access::{Public, SignedIn};
-    use Permission::{ApiTokensManage, AuditRead, SpendRead, TelemetryKeysManage, UsersManage};
+    use Permission::{
+        ApiTokensManage, AuditRead, SettingsIntegrationsUpdate, SpendRead, TelemetryKeysManage,
+        UsersManage,
+    };
     let allowed = Access::Permission;
     let route =
         |method: Method, path: &'static str, access: Access, handler: MethodRouter<AppState>| {
@@ -103,6 +108,54 @@ pub(super) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/api/v1/audit",
             allowed(AuditRead),
             get(audit::list),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/providers",
+            SignedIn,
+            get(providers::list),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/providers",
+            allowed(SettingsIntegrationsUpdate),
+            post(providers::create),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/providers/{id}",
+            SignedIn,
+            get(providers::get),
+        ),
+        route(
+            Method::DELETE,
+            "/api/v1/providers/{id}",
+            allowed(SettingsIntegrationsUpdate),
+            delete(providers::remove),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/providers/{id}/test",
+            allowed(SettingsIntegrationsUpdate),
+            post(providers::test),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/providers/{id}/sync",
+            allowed(SettingsIntegrationsUpdate),
+            post(providers::sync),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/providers/{id}/runs",
+            SignedIn,
+            get(providers::runs),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/billing",
+            allowed(SpendRead),
+            get(billing::list),
         ),
         route(
             Method::GET,

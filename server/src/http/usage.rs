@@ -11,47 +11,54 @@ use super::extract::Query;
 use crate::Error;
 use crate::auth::Actor;
 use crate::storage::UsageGroup;
+use reconciler::UtcDay;
 
 /// The longest range one request may cover.
 const MAX_DAYS: i64 = 400;
 
+/// The query of the usage and billing APIs: an inclusive range of UTC days and what to group by.
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct UsageQuery {
-    from: String,
-    to: String,
+pub(crate) struct RangeQuery {
+    pub(super) from: String,
+    pub(super) to: String,
     #[serde(default)]
-    group_by: String,
+    pub(super) group_by: String,
 }
 
-fn groups(text: &str) -> Result<Vec<UsageGroup>, Error> {
+/// The comma-separated `group_by` names as groups of `all`, each at most once.
+pub(super) fn groups<G: Copy + PartialEq>(
+    text: &str,
+    all: &[G],
+    name: fn(G) -> &'static str,
+) -> Result<Vec<G>, Error> {
     let mut groups = Vec::new();
-    for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        let group = UsageGroup::ALL
-            .into_iter()
-            .find(|g| g.as_str() == name)
+    for wanted in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let group = all
+            .iter()
+            .copied()
+            .find(|g| name(*g) == wanted)
             .ok_or_else(|| {
+                let known: Vec<&str> = all.iter().map(|g| name(*g)).collect();
                 Error::Invalid(format!(
-                    "cannot group by `{name}`; group_by takes any of day, provider, tool, model, person, team"
+                    "cannot group by `{wanted}`; group_by takes any of {}",
+                    known.join(", ")
                 ))
             })?;
         if groups.contains(&group) {
-            return Err(Error::Invalid(format!("group_by names `{name}` twice")));
+            return Err(Error::Invalid(format!("group_by names `{wanted}` twice")));
         }
         groups.push(group);
     }
     Ok(groups)
 }
 
-pub(crate) async fn list(
-    State(state): State<AppState>,
-    actor: Actor,
-    Query(query): Query<UsageQuery>,
-) -> Result<axum::Json<Value>, Error> {
+/// `from` and `to` as an inclusive range of UTC days, at most `MAX_DAYS` long.
+pub(super) fn day_range(from: &str, to: &str) -> Result<(UtcDay, UtcDay), Error> {
     let day = |text: &str, name: &str| {
-        reconciler::UtcDay::parse(text).map_err(|e| Error::Invalid(format!("{name}: {e}")))
+        UtcDay::parse(text).map_err(|e| Error::Invalid(format!("{name}: {e}")))
     };
-    let (from, to) = (day(&query.from, "from")?, day(&query.to, "to")?);
+    let (from, to) = (day(from, "from")?, day(to, "to")?);
     if from > to {
         return Err(Error::Invalid(format!("from ({from}) is after to ({to})")));
     }
@@ -64,7 +71,28 @@ pub(crate) async fn list(
             "a range covers at most {MAX_DAYS} days"
         )));
     }
-    let groups = groups(&query.group_by)?;
+    Ok((from, to))
+}
+
+/// The token object of the usage and billing APIs: non-overlapping kinds, cache writes of both
+/// lifetimes together.
+pub(super) fn tokens_json(tokens: &reconciler::TokenCounts) -> Value {
+    json!({
+        "input": tokens.input,
+        "cache_read": tokens.cache_read,
+        "cache_write": tokens.cache_write_5m + tokens.cache_write_1h,
+        "output": tokens.output,
+        "reasoning": tokens.reasoning,
+    })
+}
+
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(query): Query<RangeQuery>,
+) -> Result<axum::Json<Value>, Error> {
+    let (from, to) = day_range(&query.from, &query.to)?;
+    let groups = groups(&query.group_by, &UsageGroup::ALL, UsageGroup::as_str)?;
     let rows = state.storage.usage(actor.org_id, from, to, &groups).await?;
     let rows: Vec<Value> = rows
         .into_iter()
@@ -73,19 +101,9 @@ pub(crate) async fn list(
             for (group, value) in row.groups {
                 object.insert(group.as_str().to_owned(), Value::String(value));
             }
-            let tokens = row.tokens;
             object.insert("label".into(), Value::String(row.label));
             object.insert("records".into(), json!(row.records));
-            object.insert(
-                "tokens".into(),
-                json!({
-                    "input": tokens.input,
-                    "cache_read": tokens.cache_read,
-                    "cache_write": tokens.cache_write_5m + tokens.cache_write_1h,
-                    "output": tokens.output,
-                    "reasoning": tokens.reasoning,
-                }),
-            );
+            object.insert("tokens".into(), tokens_json(&row.tokens));
             object.insert(
                 "reported_cost_usd".into(),
                 row.reported_cost

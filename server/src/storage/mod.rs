@@ -8,8 +8,11 @@
 
 mod api_tokens;
 mod audit;
+mod billing_lines;
 mod covered_scopes;
+mod credentials;
 mod error;
+mod integrations;
 mod organizations;
 mod postgres;
 mod records;
@@ -18,6 +21,7 @@ mod schema;
 mod sessions;
 mod sqlite;
 mod store;
+mod sync_runs;
 mod telemetry_keys;
 mod url;
 mod usage;
@@ -31,7 +35,10 @@ use std::sync::Arc;
 
 pub use api_tokens::ApiTokenStore;
 pub use audit::AuditStore;
+pub use billing_lines::{BillingGroup, BillingRow, BillingStore};
+pub use credentials::CredentialStore;
 pub use error::StorageError;
+pub use integrations::{Integration, IntegrationStore, NewIntegration};
 pub use organizations::OrganizationStore;
 pub use records::{
     ApiToken, AuditEntry, AuditEvent, Credentials, NewApiToken, NewSession, NewUser, SessionRecord,
@@ -40,6 +47,7 @@ pub use records::{
 pub use schema::{ColumnSchema, TableSchema};
 pub use sessions::SessionStore;
 pub use store::SqlStore;
+pub use sync_runs::{RunEnd, SyncRun, SyncRunStore};
 pub use telemetry_keys::{NewTelemetryKey, TelemetryKey, TelemetryKeyStore};
 pub use url::{Backend, DatabaseUrl};
 pub use usage::{UsageBatch, UsageGroup, UsageRow, UsageStore};
@@ -69,6 +77,10 @@ pub trait Storage:
     + AuditStore
     + TelemetryKeyStore
     + UsageStore
+    + IntegrationStore
+    + BillingStore
+    + CredentialStore
+    + SyncRunStore
     + Send
     + Sync
     + std::fmt::Debug

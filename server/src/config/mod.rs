@@ -13,6 +13,11 @@ use clap::{Args, ValueEnum};
 use crate::accounts::SessionPolicy;
 use crate::storage::DatabaseUrl;
 
+mod providers;
+
+use providers::ProviderFileConfig;
+pub use providers::{ProviderArgs, ProviderSettings};
+
 /// How log lines are written (to standard error).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default, ValueEnum, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -29,7 +34,8 @@ pub enum LogFormat {
 pub struct ConfigArgs {
     /// TOML file with any of: data_dir, database_url, http_addr, otlp_grpc_addr, otlp_http_addr,
     /// log_format, public_url, secure_cookies, session_idle_secs, session_max_age_secs,
-    /// otlp_max_body_bytes, otlp_max_decompressed_bytes.
+    /// otlp_max_body_bytes, otlp_max_decompressed_bytes, master_key, anthropic_base_url,
+    /// openai_base_url, cursor_base_url, github_base_url, sync_interval_secs, sync_trailing_days.
     #[arg(long, env = "RECKON_CONFIG", global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Directory for reckon's own files (the default SQLite database among them) [default: ./reckon-data]
@@ -111,11 +117,13 @@ pub struct ConfigArgs {
         value_name = "SECONDS"
     )]
     pub session_max_age_secs: Option<u64>,
+    #[command(flatten)]
+    pub providers: ProviderArgs,
 }
 
 /// The environment variables reckon reads. `RECKON_LOG` holds a log filter (`info`,
 /// `reckon_server=debug`); `RECKON_TEST_*` belong to the test suite.
-const KNOWN_VARIABLES: [&str; 14] = [
+const KNOWN_VARIABLES: [&str; 21] = [
     "RECKON_CONFIG",
     "RECKON_DATA_DIR",
     "RECKON_DATABASE_URL",
@@ -130,6 +138,13 @@ const KNOWN_VARIABLES: [&str; 14] = [
     "RECKON_SESSION_MAX_AGE_SECS",
     "RECKON_OTLP_MAX_BODY_BYTES",
     "RECKON_OTLP_MAX_DECOMPRESSED_BYTES",
+    "RECKON_MASTER_KEY",
+    "RECKON_ANTHROPIC_BASE_URL",
+    "RECKON_OPENAI_BASE_URL",
+    "RECKON_CURSOR_BASE_URL",
+    "RECKON_GITHUB_BASE_URL",
+    "RECKON_SYNC_INTERVAL_SECS",
+    "RECKON_SYNC_TRAILING_DAYS",
 ];
 
 /// The TOML file's keys; all optional.
@@ -148,6 +163,14 @@ struct FileConfig {
     session_max_age_secs: Option<u64>,
     otlp_max_body_bytes: Option<usize>,
     otlp_max_decompressed_bytes: Option<usize>,
+    // Usage providers (see `providers`); flattening would defeat `deny_unknown_fields`.
+    master_key: Option<String>,
+    anthropic_base_url: Option<String>,
+    openai_base_url: Option<String>,
+    cursor_base_url: Option<String>,
+    github_base_url: Option<String>,
+    sync_interval_secs: Option<u64>,
+    sync_trailing_days: Option<u32>,
 }
 
 /// The resolved configuration of a `reckon` process. `Debug` shows the database URL redacted.
@@ -165,6 +188,7 @@ pub struct Config {
     pub sessions: SessionPolicy,
     pub otlp_max_body_bytes: usize,
     pub otlp_max_decompressed_bytes: usize,
+    pub providers: ProviderSettings,
 }
 
 /// Configuration that cannot be used, with what to fix.
@@ -265,6 +289,18 @@ impl Config {
                     7 * 24 * 60 * 60,
                 )?,
             },
+            providers: ProviderSettings::load(
+                &args.providers,
+                ProviderFileConfig {
+                    master_key: file.master_key,
+                    anthropic_base_url: file.anthropic_base_url,
+                    openai_base_url: file.openai_base_url,
+                    cursor_base_url: file.cursor_base_url,
+                    github_base_url: file.github_base_url,
+                    sync_interval_secs: file.sync_interval_secs,
+                    sync_trailing_days: file.sync_trailing_days,
+                },
+            )?,
             data_dir,
             database_url,
         })
@@ -325,101 +361,4 @@ fn check_environment(names: impl Iterator<Item = String>) -> Result<(), ConfigEr
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn args() -> ConfigArgs {
-        ConfigArgs::default()
-    }
-
-    #[test]
-    fn defaults_apply_without_any_layer() {
-        let config = Config::load(&args()).unwrap();
-        assert_eq!(config.data_dir, PathBuf::from("reckon-data"));
-        assert_eq!(
-            config.database_url.expose(),
-            "sqlite://reckon-data/reckon.db"
-        );
-        assert_eq!(config.http_addr.to_string(), "127.0.0.1:8080");
-        assert_eq!(config.otlp_grpc_addr.to_string(), "127.0.0.1:4317");
-        assert_eq!(config.otlp_http_addr.to_string(), "127.0.0.1:4318");
-        assert_eq!(config.log_format, LogFormat::Human);
-    }
-
-    #[test]
-    fn the_file_sits_beneath_flags_and_environment() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("reckon.toml");
-        std::fs::write(
-            &file,
-            "data_dir = \"/srv/reckon\"\nhttp_addr = \"0.0.0.0:9000\"\nlog_format = \"json\"\n",
-        )
-        .unwrap();
-        let mut layered = ConfigArgs {
-            config: Some(file),
-            ..args()
-        };
-        let from_file = Config::load(&layered).unwrap();
-        assert_eq!(from_file.http_addr.to_string(), "0.0.0.0:9000");
-        assert_eq!(
-            from_file.database_url.expose(),
-            "sqlite:///srv/reckon/reckon.db"
-        );
-        assert_eq!(from_file.log_format, LogFormat::Json);
-        layered.http_addr = Some("127.0.0.1:0".into());
-        let overridden = Config::load(&layered).unwrap();
-        assert_eq!(overridden.http_addr.to_string(), "127.0.0.1:0");
-        assert_eq!(overridden.data_dir, PathBuf::from("/srv/reckon"));
-    }
-
-    #[test]
-    fn unknown_file_keys_and_variables_are_errors() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("reckon.toml");
-        std::fs::write(&file, "http_adr = \"127.0.0.1:1\"\n").unwrap();
-        let error = Config::load(&ConfigArgs {
-            config: Some(file),
-            ..args()
-        })
-        .unwrap_err()
-        .to_string();
-        assert!(error.contains("unknown field `http_adr`"), "{error}");
-        assert!(!error.contains('\n'), "{error}");
-
-        let error = check_environment(["RECKON_DATABSE_URL".to_owned()].into_iter()).unwrap_err();
-        assert!(
-            error
-                .to_string()
-                .starts_with("unknown environment variable RECKON_DATABSE_URL")
-        );
-        assert!(check_environment(["RECKON_TEST_POSTGRES_URL".to_owned()].into_iter()).is_ok());
-    }
-
-    #[test]
-    fn debug_output_redacts_the_database_password() {
-        let config = Config::load(&ConfigArgs {
-            database_url: Some("postgres://reckon:s3cr3t-pw@db.internal:5432/reckon".into()),
-            ..args()
-        })
-        .unwrap();
-        let shown = format!("{config:?}");
-        assert!(!shown.contains("s3cr3t-pw"), "{shown}");
-        assert!(
-            shown.contains("postgres://reckon:***@db.internal:5432/reckon"),
-            "{shown}"
-        );
-    }
-
-    #[test]
-    fn bad_addresses_say_what_to_write() {
-        let error = Config::load(&ConfigArgs {
-            http_addr: Some("localhost:80".into()),
-            ..args()
-        })
-        .unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "--http-addr `localhost:80` is not an address: write IP:PORT, e.g. 127.0.0.1:8080 (port 0 picks a free port)"
-        );
-    }
-}
+mod tests;
