@@ -14,6 +14,7 @@ backend_tests!(
     connecting_tests_first_stores_the_bill_exactly_and_never_shows_the_key,
     a_failing_test_saves_nothing_and_a_revoked_key_marks_the_provider_error,
     removing_destroys_the_credentials_keeps_the_bill_and_allows_reconnecting,
+    sync_now_backfills_then_rereads_the_trailing_window_without_duplicates,
 );
 
 struct Setup {
@@ -285,5 +286,74 @@ async fn removing_destroys_the_credentials_keeps_the_bill_and_allows_reconnectin
     // The same days' lines come again under the new integration; billing counts both
     // integrations' lines, so a reconnected provider's overlap is the reconciliation's
     // concern (it reads per integration).
+    s.assert_key_never_shown();
+}
+
+async fn sync_now_backfills_then_rereads_the_trailing_window_without_duplicates(db: TestDatabase) {
+    let mut s = Setup::new(&db).await;
+    let created = s.connect(ADMIN_KEY).await;
+    let id = created.json::<Value>()["provider"]["id"].as_i64().unwrap();
+    let today = today();
+    let yesterday = today.previous().unwrap();
+
+    let first = s
+        .call(Method::POST, &format!("/api/v1/providers/{id}/sync"), None)
+        .await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let run = first.json::<Value>()["run"].clone();
+    assert_eq!(run["kind"], "backfill", "{run}");
+    assert_eq!(run["outcome"], "succeeded", "{run}");
+    assert_eq!(run["range_to"], today.to_string());
+    let from = UtcDay::parse(run["range_from"].as_str().unwrap()).unwrap();
+    let days = (today.start_unix_nanos() - from.start_unix_nanos()) / 86_400_000_000_000 + 1;
+    assert!((365..=367).contains(&days), "a year back: {run}");
+    let provider = s
+        .call(Method::GET, &format!("/api/v1/providers/{id}"), None)
+        .await;
+    let provider = provider.json::<Value>()["provider"].clone();
+    assert_eq!(provider["status"], "active");
+    assert_eq!(provider["complete_through"], yesterday.to_string());
+    assert!(
+        provider["next_sync_at_ms"].as_i64().unwrap() > run["finished_at_ms"].as_i64().unwrap()
+    );
+
+    let total = |rows: &Value| {
+        let rows = rows["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        (
+            Usd::parse_dollars(rows[0]["billed_usd"].as_str().unwrap()).unwrap(),
+            rows[0]["lines"].as_i64().unwrap(),
+        )
+    };
+    let path = format!("/api/v1/billing?from={from}&to={today}");
+    let year = s.call(Method::GET, &path, None).await.json::<Value>();
+    let expected = (0..days).try_fold(Usd::ZERO, |sum, _| sum.checked_add(daily_bill()));
+    assert_eq!(
+        total(&year).0,
+        expected.unwrap(),
+        "every day of the year, exactly"
+    );
+
+    // The next sync re-reads the last 3 complete days and today; nothing is counted twice.
+    let second = s
+        .call(Method::POST, &format!("/api/v1/providers/{id}/sync"), None)
+        .await;
+    let run = second.json::<Value>()["run"].clone();
+    assert_eq!(run["kind"], "sync", "{run}");
+    let three_back = yesterday.previous().unwrap().previous().unwrap();
+    assert_eq!(run["range_from"], three_back.to_string(), "{run}");
+    let again = s.call(Method::GET, &path, None).await.json::<Value>();
+    assert_eq!(total(&again), total(&year));
+
+    let runs = s
+        .call(Method::GET, &format!("/api/v1/providers/{id}/runs"), None)
+        .await;
+    let kinds: Vec<Value> = runs.json::<Value>()["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].clone())
+        .collect();
+    assert_eq!(kinds, [json!("sync"), json!("backfill"), json!("test")]);
     s.assert_key_never_shown();
 }

@@ -1,0 +1,231 @@
+//! The storage of usage providers on both backends: claims that let each sync run once even
+//! with several processes on one database, and runs that end without touching earlier lines
+//! unless they succeed.
+
+use billing::{BillingLine, CostType};
+use reckon_server::storage::{
+    AuditEntry, BillingGroup, Integration, NewIntegration, RunEnd, Storage, now_ms,
+};
+use reckon_server::vault::{MasterKey, Vault};
+use reckon_tests::{TestDatabase, backend_tests};
+use reconciler::{Provider, TokenCounts, Usd, UtcDay};
+
+backend_tests!(
+    of_two_racing_claims_one_wins_and_the_run_s_end_releases_it,
+    due_syncs_are_claimed_by_one_process_each,
+    a_failed_run_leaves_earlier_lines_exactly_and_says_why,
+);
+
+fn line(day: &str, cents: &str) -> BillingLine {
+    BillingLine {
+        day: UtcDay::parse(day).unwrap(),
+        provider: Provider::Anthropic,
+        model: "claude-sonnet-4-20250514".into(),
+        workspace: String::new(),
+        api_key: String::new(),
+        person: String::new(),
+        service_tier: "standard".into(),
+        description: "Claude Sonnet 4 Usage - Input Tokens".into(),
+        cost_type: CostType::Tokens,
+        tokens: TokenCounts::default(),
+        amount: Some(Usd::parse_cents(cents).unwrap()),
+        estimate: false,
+        source: "/v1/organizations/cost_report".into(),
+        natural_key: format!("cost|{day}|input"),
+    }
+}
+
+async fn integration(
+    storage: &dyn Storage,
+    org: i64,
+    lines: &[BillingLine],
+    due: bool,
+) -> Integration {
+    let vault = Vault::new(MasterKey::generate().unwrap(), vec![]);
+    let seal = move |integration_id| {
+        Ok(vault
+            .seal(
+                b"{}",
+                reckon_server::vault::Binding {
+                    org_id: org,
+                    integration_id,
+                },
+            )
+            .unwrap())
+    };
+    let new = NewIntegration {
+        org_id: org,
+        kind: "anthropic".into(),
+        name: "store test".into(),
+        account: String::new(),
+        credential_hint: None,
+        created_by_user_id: None,
+        next_sync_at_ms: due.then(now_ms),
+    };
+    let audit = AuditEntry {
+        org_id: org,
+        actor_user_id: None,
+        actor: "cli".into(),
+        action: "integration.create",
+        target: String::new(),
+        details: serde_json::json!({}),
+        client_addr: None,
+    };
+    let test = RunEnd {
+        requests: 3,
+        result: Ok(lines),
+        complete_through: None,
+        next_sync_at_ms: None,
+    };
+    storage
+        .create_integration(&new, &seal, ("2026-11-01", "2026-11-02", test), &audit)
+        .await
+        .unwrap()
+}
+
+async fn of_two_racing_claims_one_wins_and_the_run_s_end_releases_it(db: TestDatabase) {
+    let storage = db.storage().await;
+    let org = storage.ensure_default_organization().await.unwrap().id;
+    let created = integration(storage.as_ref(), org, &[], false).await;
+    let until = now_ms() + 60_000;
+    let other = db.storage().await;
+    let (a, b) = tokio::join!(
+        storage.claim_integration(org, created.id, until),
+        other.claim_integration(org, created.id, until)
+    );
+    assert_eq!(
+        [a.unwrap(), b.unwrap()].iter().filter(|won| **won).count(),
+        1
+    );
+    let run = storage
+        .start_run(org, created.id, "sync", ("2026-11-01", "2026-11-02"))
+        .await
+        .unwrap();
+    let end = RunEnd {
+        requests: 1,
+        result: Err("the provider is unavailable".into()),
+        complete_through: None,
+        next_sync_at_ms: None,
+    };
+    storage.finish_run(org, created.id, run, end).await.unwrap();
+    assert!(
+        storage
+            .claim_integration(org, created.id, until)
+            .await
+            .unwrap()
+    );
+    other.close().await;
+    storage.close().await;
+}
+
+async fn due_syncs_are_claimed_by_one_process_each(db: TestDatabase) {
+    let storage = db.storage().await;
+    let org = storage.ensure_default_organization().await.unwrap().id;
+    let mut due = Vec::new();
+    for _ in 0..3 {
+        due.push(integration(storage.as_ref(), org, &[], true).await.id);
+    }
+    integration(storage.as_ref(), org, &[], false).await;
+    let other = db.storage().await;
+    let until = now_ms() + 60_000;
+    let (a, b) = tokio::join!(
+        storage.claim_due_integrations(until),
+        other.claim_due_integrations(until)
+    );
+    let mut claimed: Vec<i64> = a
+        .unwrap()
+        .into_iter()
+        .chain(b.unwrap())
+        .map(|(_, id)| id)
+        .collect();
+    claimed.sort_unstable();
+    assert_eq!(
+        claimed, due,
+        "each due one exactly once, the one not due not at all"
+    );
+    assert!(
+        storage
+            .claim_due_integrations(until)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    other.close().await;
+    storage.close().await;
+}
+
+async fn a_failed_run_leaves_earlier_lines_exactly_and_says_why(db: TestDatabase) {
+    let storage = db.storage().await;
+    let org = storage.ensure_default_organization().await.unwrap().id;
+    let lines = [
+        line("2026-11-01", "123.78912"),
+        line("2026-11-02", "40.16699999999999"),
+    ];
+    let created = integration(storage.as_ref(), org, &lines, false).await;
+    let billed = |rows: Vec<reckon_server::storage::BillingRow>| {
+        rows.into_iter()
+            .map(|row| (row.groups[0].1.clone(), row.billed))
+            .collect::<Vec<_>>()
+    };
+    let (from, to) = (
+        UtcDay::parse("2026-11-01").unwrap(),
+        UtcDay::parse("2026-11-30").unwrap(),
+    );
+    let before = billed(
+        storage
+            .billing(org, from, to, &[BillingGroup::Day])
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        before,
+        [
+            (
+                "2026-11-01".to_owned(),
+                Some(Usd::parse_cents("123.78912").unwrap())
+            ),
+            (
+                "2026-11-02".to_owned(),
+                Some(Usd::parse_cents("40.16699999999999").unwrap())
+            ),
+        ]
+    );
+
+    let run = storage
+        .start_run(org, created.id, "sync", ("2026-11-01", "2026-11-02"))
+        .await
+        .unwrap();
+    let syncing = storage.integration(org, created.id).await.unwrap().unwrap();
+    assert_eq!(syncing.status, "syncing");
+    let end = RunEnd {
+        requests: 5,
+        result: Err("the provider is unavailable (HTTP 500) after several attempts".into()),
+        complete_through: Some("2026-11-02".into()),
+        next_sync_at_ms: Some(now_ms() + 1000),
+    };
+    storage.finish_run(org, created.id, run, end).await.unwrap();
+    let after = billed(
+        storage
+            .billing(org, from, to, &[BillingGroup::Day])
+            .await
+            .unwrap(),
+    );
+    assert_eq!(after, before);
+    let failed = storage.integration(org, created.id).await.unwrap().unwrap();
+    assert_eq!(failed.status, "error");
+    assert_eq!(
+        failed.status_message.as_deref(),
+        Some("the provider is unavailable (HTTP 500) after several attempts")
+    );
+    assert_eq!(
+        failed.complete_through, None,
+        "a failed run completes nothing"
+    );
+    let runs = storage.runs(org, created.id).await.unwrap();
+    assert_eq!(runs[0].outcome, "failed");
+    assert_eq!(runs[0].requests, 5);
+    assert_eq!(runs[0].lines, 0);
+    assert_eq!(runs[1].outcome, "succeeded");
+    assert_eq!(runs[1].lines, 2);
+    storage.close().await;
+}
