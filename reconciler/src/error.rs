@@ -3,6 +3,9 @@
 /// Why a value from outside (a provider, a request, a file) was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
+    /// A price catalogue entry (or its file) that cannot be used, and why.
+    #[error("{0}")]
+    Catalogue(String),
     /// Text that should hold an amount of money did not.
     #[error("`{input}` is not an amount: {reason}")]
     InvalidAmount { input: String, reason: &'static str },

@@ -4,9 +4,11 @@
 //! - [`UtcDay`], [`Month`], [`Period`]: UTC calendar periods;
 //! - [`Provider`], [`Tool`]: who bills the spend and which tool reported it;
 //! - [`TokenCounts`], [`TokenKind`]: token quantities with non-overlapping kinds;
-//! - [`Amount`], [`AmountLabel`]: every amount carries where it came from.
+//! - [`Amount`], [`AmountLabel`]: every amount carries where it came from;
+//! - [`Catalogue`]: effective-dated prices, and what tokens cost at them.
 
 mod amount;
+mod catalogue;
 mod error;
 mod money;
 mod period;
@@ -15,6 +17,7 @@ mod text;
 mod tokens;
 
 pub use amount::{Amount, AmountLabel};
+pub use catalogue::{BUILT_IN, Catalogue, Price, Tier};
 pub use error::Error;
 pub use money::Usd;
 pub use period::{Month, Period, UtcDay};
