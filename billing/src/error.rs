@@ -52,10 +52,18 @@ fn unavailable_text(status: Option<u16>, message: &str) -> String {
 }
 
 impl BillingError {
-    /// A body that is not what `endpoint` documents.
+    /// A body that is not what the GET `endpoint` documents.
     pub(crate) fn malformed(endpoint: &str, problem: impl std::fmt::Display) -> BillingError {
+        BillingError::malformed_response(&format!("GET {endpoint}"), problem)
+    }
+
+    /// A body that is not what `request` (method and path, `POST /teams/spend`) documents.
+    pub(crate) fn malformed_response(
+        request: &str,
+        problem: impl std::fmt::Display,
+    ) -> BillingError {
         BillingError::Malformed {
-            message: format!("GET {endpoint}: {problem}"),
+            message: format!("{request}: {problem}"),
         }
     }
 

@@ -1,12 +1,13 @@
 //! The one model alias table: provider labels → reckon's canonical model ids.
 //!
 //! Billing lines and telemetry must name a model the same way to be matched per
-//! (provider, day, model). Providers' reports already use API model ids
+//! (provider, day, model). Anthropic's and OpenAI's reports already use API model ids
 //! (`claude-sonnet-4-20250514`, `gpt-4o-2024-08-06`): those are canonical and pass through. The
 //! table below maps only labels known to stand for exactly one of them (a documented alias
-//! such as `claude-sonnet-4-0`, or a cloud's wrapped id). Lookups are exact: an unknown label
-//! passes through unchanged and is never fuzzy-matched, so a new model shows up under its own
-//! name instead of being silently priced as another.
+//! such as `claude-sonnet-4-0`, a cloud's wrapped id, Cursor's own `claude-4-opus`, GitHub's
+//! display name `GPT-5`). Lookups are exact: an unknown label passes through unchanged and is
+//! never fuzzy-matched, so a new model shows up under its own name instead of being silently
+//! priced as another.
 //!
 //! Floating aliases (`…-latest`) are deliberately absent: they pointed at different models over
 //! time, so no single canonical id is right for every day.
@@ -31,12 +32,67 @@ const ALIASES: &[(ProviderName, &str, &str)] = &[
         "anthropic.claude-opus-4-20250514-v1:0",
         "claude-opus-4-20250514",
     ),
+    // Cursor's own labels. `-thinking` is a request mode of the same model (reasoning tokens
+    // are billed as output), so both labels name one model; the natural keys keep the label.
+    (CURSOR, "claude-4-opus", "claude-opus-4-20250514"),
+    (CURSOR, "claude-4-opus-thinking", "claude-opus-4-20250514"),
+    (CURSOR, "claude-4-sonnet", "claude-sonnet-4-20250514"),
+    (
+        CURSOR,
+        "claude-4-sonnet-thinking",
+        "claude-sonnet-4-20250514",
+    ),
+    (CURSOR, "claude-4.1-opus", "claude-opus-4-1-20250805"),
+    (
+        CURSOR,
+        "claude-4.1-opus-thinking",
+        "claude-opus-4-1-20250805",
+    ),
+    (CURSOR, "claude-4.5-sonnet", "claude-sonnet-4-5-20250929"),
+    (
+        CURSOR,
+        "claude-4.5-sonnet-thinking",
+        "claude-sonnet-4-5-20250929",
+    ),
+    (CURSOR, "claude-3.7-sonnet", "claude-3-7-sonnet-20250219"),
+    (
+        CURSOR,
+        "claude-3.7-sonnet-thinking",
+        "claude-3-7-sonnet-20250219",
+    ),
+    // GitHub Copilot's billing reports name models by display name.
+    (GITHUB_COPILOT, "Claude Opus 4", "claude-opus-4-20250514"),
+    (
+        GITHUB_COPILOT,
+        "Claude Sonnet 4",
+        "claude-sonnet-4-20250514",
+    ),
+    (
+        GITHUB_COPILOT,
+        "Claude Opus 4.1",
+        "claude-opus-4-1-20250805",
+    ),
+    (
+        GITHUB_COPILOT,
+        "Claude Sonnet 4.5",
+        "claude-sonnet-4-5-20250929",
+    ),
+    (
+        GITHUB_COPILOT,
+        "Claude Haiku 4.5",
+        "claude-haiku-4-5-20251001",
+    ),
+    (GITHUB_COPILOT, "GPT-5", "gpt-5-2025-08-07"),
+    (GITHUB_COPILOT, "GPT-5 mini", "gpt-5-mini-2025-08-07"),
+    (GITHUB_COPILOT, "GPT-4.1", "gpt-4.1-2025-04-14"),
 ];
 
 /// Providers by their stable name, so the table can be a `const` (`Provider` owns a `String`).
 type ProviderName = &'static str;
 const ANTHROPIC: ProviderName = "anthropic";
 const AWS_BEDROCK: ProviderName = "aws_bedrock";
+const CURSOR: ProviderName = "cursor";
+const GITHUB_COPILOT: ProviderName = "github_copilot";
 
 /// The canonical id for a model label reported by `provider`: the table's entry when there is
 /// one, otherwise the label itself (trimmed). An absent model is `""`.
@@ -89,6 +145,14 @@ mod tests {
                 "anthropic.claude-sonnet-4-20250514-v1:0"
             ),
             "claude-sonnet-4-20250514"
+        );
+        assert_eq!(
+            canonical_model(&Provider::Cursor, "claude-4-sonnet-thinking"),
+            "claude-sonnet-4-20250514"
+        );
+        assert_eq!(
+            canonical_model(&Provider::GithubCopilot, "GPT-5"),
+            "gpt-5-2025-08-07"
         );
         assert_eq!(canonical_or_empty(&anthropic, None), "");
     }

@@ -30,6 +30,12 @@ impl Pacer {
         }
     }
 
+    /// `(requests, per)` as paced.
+    #[cfg(test)]
+    pub(crate) fn limit(&self) -> (usize, Duration) {
+        (self.requests, self.per)
+    }
+
     /// Waits until one more request fits in the window, then counts it as sent.
     pub async fn acquire(&self) {
         loop {

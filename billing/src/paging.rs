@@ -40,6 +40,12 @@ impl<'a> Session<'a> {
             progress,
         }
     }
+
+    /// Reports that the pull has read through `through` (requests and lines so far).
+    pub(crate) fn advanced(&self, through: UtcDay) {
+        self.progress
+            .advanced(through, self.requests, self.lines.len());
+    }
 }
 
 /// An endpoint: the request path under the base URL, and the documented path that names it in

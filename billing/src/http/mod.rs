@@ -1,19 +1,25 @@
-//! The HTTP client every source uses: auth, retries with backoff and `Retry-After`, pacing, and
-//! classifying what went wrong into a [`BillingError`] an admin can act on.
+//! The HTTP client every source uses: auth, retries with backoff and `Retry-After`, pacing,
+//! waiting out a used-up quota, and classifying what went wrong into a [`BillingError`] an
+//! admin can act on.
 
-use std::sync::Arc;
-use std::time::Duration;
+mod answer;
+mod auth;
 
-use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use reqwest::Method;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 use url::Url;
 
 use reconciler::Provider;
 
-use crate::json::provider_message;
 use crate::query::Query;
 use crate::{BillingError, Pacer, Secret};
+use answer::{Attempt, error_chain, failure, parse, quota_reset, until};
+pub(crate) use auth::Auth;
+use auth::credential_header;
 
 /// How a source talks to its provider.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,15 +36,16 @@ pub struct HttpSettings {
     pub user_agent: String,
 }
 
-/// Sent to every provider; Anthropic asks integrations to identify themselves.
+/// Sent to every provider: Anthropic asks integrations to identify themselves, GitHub refuses
+/// requests without a User-Agent.
 const USER_AGENT: &str = concat!(
     "reckon/",
     env!("CARGO_PKG_VERSION"),
     " (self-hosted AI spend reconciliation)"
 );
 
-/// A longer `Retry-After` than this is not waited out inside one pull: the pull fails as rate
-/// limited and the scheduler tries again later.
+/// A longer `Retry-After` (or wait for a used-up quota to reset) than this is not waited out
+/// inside one pull: the pull fails as rate limited and the scheduler tries again later.
 const RETRY_AFTER_CEILING: Duration = Duration::from_secs(300);
 
 impl HttpSettings {
@@ -82,15 +89,6 @@ impl HttpSettings {
     }
 }
 
-/// How the credential goes into each request.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Auth {
-    /// In a header of its own (Anthropic `x-api-key`).
-    Header(&'static str),
-    /// `Authorization: Bearer <key>` (OpenAI).
-    Bearer,
-}
-
 /// One client per source: a connection pool, the credential, retries and optional pacing.
 #[derive(Debug)]
 pub(crate) struct HttpClient {
@@ -99,16 +97,9 @@ pub(crate) struct HttpClient {
     /// Kept to scrub it out of provider messages (it is also inside the default headers).
     secret: Secret,
     pacer: Option<Arc<Pacer>>,
-}
-
-/// What one attempt came to.
-enum Attempt {
-    Done(Vec<u8>),
-    Fatal(BillingError),
-    Retry {
-        error: BillingError,
-        after: Option<Duration>,
-    },
+    /// Until when the provider said the request quota is used up (GitHub
+    /// `x-ratelimit-remaining: 0`): the next request waits for it instead of being refused.
+    quota_back_at: Mutex<Option<SystemTime>>,
 }
 
 impl HttpClient {
@@ -119,10 +110,6 @@ impl HttpClient {
         auth: Auth,
         headers: &[(&'static str, &'static str)],
     ) -> Result<HttpClient, BillingError> {
-        let unusable = |message: &str| BillingError::Credentials {
-            status: 0,
-            message: message.to_owned(),
-        };
         let mut defaults = HeaderMap::new();
         for (name, value) in headers {
             defaults.insert(
@@ -130,17 +117,7 @@ impl HttpClient {
                 HeaderValue::from_static(value),
             );
         }
-        let (name, value) = match auth {
-            Auth::Header(name) => (HeaderName::from_static(name), secret.expose().to_owned()),
-            Auth::Bearer => (
-                reqwest::header::AUTHORIZATION,
-                format!("Bearer {}", secret.expose()),
-            ),
-        };
-        let mut value = HeaderValue::from_str(&value)
-            .map_err(|_| unusable("the key contains characters an HTTP header cannot carry"))?;
-        // Sensitive values are left out of reqwest's and hyper's Debug output.
-        value.set_sensitive(true);
+        let (name, value) = credential_header(auth, &secret)?;
         defaults.insert(name, value);
         if !matches!(settings.base_url.scheme(), "http" | "https") {
             return Err(BillingError::Unavailable {
@@ -166,11 +143,34 @@ impl HttpClient {
             settings,
             secret,
             pacer: None,
+            quota_back_at: Mutex::new(None),
         })
     }
 
     pub(crate) fn set_pacer(&mut self, pacer: Arc<Pacer>) {
         self.pacer = Some(pacer);
+    }
+
+    #[cfg(test)]
+    pub(crate) fn pacer(&self) -> Option<&Pacer> {
+        self.pacer.as_deref()
+    }
+
+    /// `path` appended to the base URL, with `query` (already encoded).
+    pub(crate) fn url(&self, path: &str, query: &str) -> Result<Url, BillingError> {
+        let base = self.settings.base_url.as_str().trim_end_matches('/');
+        let mut url = Url::parse(&format!("{base}{path}")).map_err(|e| BillingError::Refused {
+            status: 0,
+            message: format!("cannot build the request URL for {path}: {e}"),
+        })?;
+        url.set_query((!query.is_empty()).then_some(query));
+        Ok(url)
+    }
+
+    /// Whether `url` (e.g. a `Link` the provider sent) is on the provider's own origin, so
+    /// that following it cannot carry the credential elsewhere.
+    pub(crate) fn is_own_origin(&self, url: &Url) -> bool {
+        url.origin() == self.settings.base_url.origin()
     }
 
     /// GETs `path` (appended to the base URL) with `query` and an optional `page` cursor,
@@ -182,21 +182,51 @@ impl HttpClient {
         page: Option<&str>,
         requests: &mut u32,
     ) -> Result<T, BillingError> {
-        let base = self.settings.base_url.as_str().trim_end_matches('/');
-        let mut url = Url::parse(&format!("{base}{path}")).map_err(|e| BillingError::Refused {
-            status: 0,
-            message: format!("cannot build the request URL for {path}: {e}"),
-        })?;
-        url.set_query(Some(&query.encode(page)));
+        let url = self.url(path, &query.encode(page))?;
+        Ok(self.get_json_at(&url, requests).await?.0)
+    }
+
+    /// GETs an absolute URL (one built by [`HttpClient::url`] or a provider's `Link`), and
+    /// returns the parsed body with the response headers.
+    pub(crate) async fn get_json_at<T: DeserializeOwned>(
+        &self,
+        url: &Url,
+        requests: &mut u32,
+    ) -> Result<(T, HeaderMap), BillingError> {
+        let (body, headers) = self.send(Method::GET, url, None, requests).await?;
+        Ok((parse(&format!("GET {}", url.path()), &body)?, headers))
+    }
+
+    /// POSTs `body` as JSON to `path`; parses the answer as `T`.
+    pub(crate) async fn post_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        requests: &mut u32,
+    ) -> Result<T, BillingError> {
+        let url = self.url(path, "")?;
+        let (answer, _) = self.send(Method::POST, &url, Some(body), requests).await?;
+        parse(&format!("POST {}", url.path()), &answer)
+    }
+
+    /// Sends one request, retrying what is transient; every attempt counts in `requests`.
+    async fn send(
+        &self,
+        method: Method,
+        url: &Url,
+        body: Option<&serde_json::Value>,
+        requests: &mut u32,
+    ) -> Result<(Vec<u8>, HeaderMap), BillingError> {
         let endpoint = url.path().to_owned();
         let attempts = self.settings.max_attempts.max(1);
         for attempt in 1..=attempts {
+            self.wait_for_quota().await?;
             if let Some(pacer) = &self.pacer {
                 pacer.acquire().await;
             }
             *requests = requests.saturating_add(1);
-            let (error, after) = match self.attempt(&url).await {
-                Attempt::Done(body) => return parse(&endpoint, &body),
+            let (error, after) = match self.attempt(method.clone(), url, body).await {
+                Attempt::Done(body, headers) => return Ok((body, headers)),
                 Attempt::Fatal(error) => return Err(error),
                 Attempt::Retry { error, after } => (error, after),
             };
@@ -221,45 +251,51 @@ impl HttpClient {
         unreachable!("the loop returns on its last attempt")
     }
 
-    async fn attempt(&self, url: &Url) -> Attempt {
-        let response = match self.client.get(url.clone()).send().await {
+    /// Waits until a quota the provider said is used up comes back; refuses to wait longer
+    /// than [`RETRY_AFTER_CEILING`] (the scheduler tries again later instead).
+    async fn wait_for_quota(&self) -> Result<(), BillingError> {
+        let back_at = *self.quota_back_at.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(back_at) = back_at else {
+            return Ok(());
+        };
+        let wait = until(back_at);
+        if wait > RETRY_AFTER_CEILING {
+            let at = time::OffsetDateTime::from(back_at)
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_else(|_| "later".to_owned());
+            return Err(BillingError::RateLimited {
+                message: format!("the request quota is used up until {at}"),
+            });
+        }
+        tokio::time::sleep(wait).await;
+        Ok(())
+    }
+
+    async fn attempt(
+        &self,
+        method: Method,
+        url: &Url,
+        body: Option<&serde_json::Value>,
+    ) -> Attempt {
+        let mut request = self.client.request(method, url.clone());
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = match request.send().await {
             Ok(response) => response,
             Err(error) => return self.transport_failure(&error),
         };
         let status = response.status();
-        let retry_after = retry_after(response.headers());
+        let headers = response.headers().clone();
+        *self.quota_back_at.lock().unwrap_or_else(|e| e.into_inner()) = quota_reset(&headers);
         let body = match response.bytes().await {
             Ok(body) => body.to_vec(),
             Err(error) => return self.transport_failure(&error),
         };
         if status.is_success() {
-            return Attempt::Done(body);
+            return Attempt::Done(body, headers);
         }
-        let message = self
-            .secret
-            .scrub(&provider_message(&body).unwrap_or_else(|| status_text(status)));
-        let code = status.as_u16();
-        match code {
-            401 | 403 => Attempt::Fatal(BillingError::Credentials {
-                status: code,
-                message,
-            }),
-            429 => Attempt::Retry {
-                error: BillingError::RateLimited { message },
-                after: retry_after,
-            },
-            408 | 500..=599 => Attempt::Retry {
-                error: BillingError::Unavailable {
-                    status: Some(code),
-                    message,
-                },
-                after: retry_after,
-            },
-            _ => Attempt::Fatal(BillingError::Refused {
-                status: code,
-                message,
-            }),
-        }
+        failure(status, &headers, &body, &self.secret)
     }
 
     /// A request that got no complete HTTP answer: timeouts and connection failures are
@@ -285,43 +321,6 @@ impl HttpClient {
             }
         }
     }
-}
-
-/// Parses a successful body, saying what is wrong with it in terms of the endpoint.
-fn parse<T: DeserializeOwned>(endpoint: &str, body: &[u8]) -> Result<T, BillingError> {
-    serde_json::from_slice(body).map_err(|e| {
-        let what = match e.classify() {
-            serde_json::error::Category::Eof => "the body ends early (truncated JSON)",
-            serde_json::error::Category::Syntax => "the body is not valid JSON",
-            _ => "the body is not in the documented shape",
-        };
-        BillingError::malformed(endpoint, format!("{what}: {e}"))
-    })
-}
-
-/// `Retry-After` as whole seconds; the HTTP-date form is ignored (backoff applies instead).
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let text = headers.get(RETRY_AFTER)?.to_str().ok()?;
-    text.trim().parse::<u64>().ok().map(Duration::from_secs)
-}
-
-fn status_text(status: StatusCode) -> String {
-    match status.canonical_reason() {
-        Some(reason) => format!("HTTP {} {reason}", status.as_u16()),
-        None => format!("HTTP {}", status.as_u16()),
-    }
-}
-
-/// An error and its causes, `outer: inner: innermost` ("connection refused" is innermost).
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
@@ -350,20 +349,12 @@ mod tests {
         let openai = HttpSettings::for_provider(Provider::OpenAi);
         assert_eq!(openai.base_url.as_str(), "https://api.openai.com/v1");
         assert_eq!(settings().base_url.as_str(), "https://api.anthropic.com/");
+        let cursor = HttpSettings::for_provider(Provider::Cursor);
+        assert_eq!(cursor.base_url.as_str(), "https://api.cursor.com/");
+        let github = HttpSettings::for_provider(Provider::GithubCopilot);
+        assert_eq!(github.base_url.as_str(), "https://api.github.com/");
         assert_eq!(openai.timeout, Duration::from_secs(30));
         assert_eq!(openai.max_attempts, 5);
         assert!(openai.user_agent.starts_with("reckon/"));
-    }
-
-    #[test]
-    fn retry_after_is_whole_seconds() {
-        let mut headers = HeaderMap::new();
-        headers.insert(RETRY_AFTER, HeaderValue::from_static(" 7"));
-        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
-        headers.insert(
-            RETRY_AFTER,
-            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
-        );
-        assert_eq!(retry_after(&headers), None);
     }
 }

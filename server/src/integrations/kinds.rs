@@ -137,16 +137,15 @@ pub fn check_credentials(
             billing::openai::check_admin_key(&value("admin_api_key").unwrap_or_default())
                 .map_err(Error::Invalid)?
         }
+        ProviderKind::Cursor => {
+            billing::cursor::check_api_key(&value("api_key").unwrap_or_default())
+                .map_err(Error::Invalid)?;
+        }
         ProviderKind::GithubCopilot => {
-            let organization = value("organization").unwrap_or_default();
-            let valid = organization
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-');
-            if !valid {
-                return Err(Error::Invalid(format!(
-                    "`{organization}` is not a GitHub organisation name (letters, digits and hyphens)"
-                )));
-            }
+            billing::github::check_token(&value("token").unwrap_or_default())
+                .map_err(Error::Invalid)?;
+            billing::github::check_organization(&value("organization").unwrap_or_default())
+                .map_err(Error::Invalid)?;
         }
         _ => {}
     }

@@ -37,7 +37,19 @@ pub fn bill_source(
             )
             .map_err(|e| Error::Invalid(e.to_string()))?,
         ),
-        ProviderKind::Cursor | ProviderKind::GithubCopilot | ProviderKind::Demo => {
+        ProviderKind::Cursor => Box::new(
+            billing::cursor::CursorSource::new(secret("api_key"), http(&settings.cursor_base_url))
+                .map_err(|e| Error::Invalid(e.to_string()))?,
+        ),
+        ProviderKind::GithubCopilot => Box::new(
+            billing::github::CopilotSource::new(
+                secret("token"),
+                fields.0.get("organization").cloned().unwrap_or_default(),
+                http(&settings.github_base_url),
+            )
+            .map_err(|e| Error::Invalid(e.to_string()))?,
+        ),
+        ProviderKind::Demo => {
             return Err(Error::Invalid(format!(
                 "connecting {} is not available yet in this version of reckon",
                 kind.as_str()
