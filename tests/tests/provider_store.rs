@@ -14,6 +14,7 @@ backend_tests!(
     of_two_racing_claims_one_wins_and_the_run_s_end_releases_it,
     due_syncs_are_claimed_by_one_process_each,
     a_failed_run_leaves_earlier_lines_exactly_and_says_why,
+    a_running_backfill_shows_how_far_it_has_come,
 );
 
 fn line(day: &str, cents: &str) -> BillingLine {
@@ -227,5 +228,42 @@ async fn a_failed_run_leaves_earlier_lines_exactly_and_says_why(db: TestDatabase
     assert_eq!(runs[0].lines, 0);
     assert_eq!(runs[1].outcome, "succeeded");
     assert_eq!(runs[1].lines, 2);
+    storage.close().await;
+}
+
+async fn a_running_backfill_shows_how_far_it_has_come(db: TestDatabase) {
+    let storage = db.storage().await;
+    let org = storage.ensure_default_organization().await.unwrap().id;
+    let created = integration(storage.as_ref(), org, &[], false).await;
+    let run = storage
+        .start_run(org, created.id, "backfill", ("2025-11-22", "2026-11-22"))
+        .await
+        .unwrap();
+    storage
+        .record_progress(run, "2026-03-14", 57, 1200)
+        .await
+        .unwrap();
+    let running = &storage.runs(org, created.id).await.unwrap()[0];
+    assert_eq!(running.outcome, "running");
+    assert_eq!(running.progress_through.as_deref(), Some("2026-03-14"));
+    assert_eq!((running.requests, running.lines), (57, 1200));
+    let end = RunEnd {
+        requests: 130,
+        result: Ok(&[]),
+        complete_through: Some("2026-11-21".into()),
+        next_sync_at_ms: None,
+    };
+    storage.finish_run(org, created.id, run, end).await.unwrap();
+    // A late progress report after the end changes nothing.
+    storage
+        .record_progress(run, "2026-04-01", 60, 1300)
+        .await
+        .unwrap();
+    let ended = &storage.runs(org, created.id).await.unwrap()[0];
+    assert_eq!(ended.outcome, "succeeded");
+    assert_eq!((ended.requests, ended.lines), (130, 0));
+    let provider = storage.integration(org, created.id).await.unwrap().unwrap();
+    assert_eq!(provider.complete_through.as_deref(), Some("2026-11-21"));
+    assert_eq!(provider.status, "active");
     storage.close().await;
 }
