@@ -5,7 +5,8 @@
 //! - [`Provider`], [`Tool`]: who bills the spend and which tool reported it;
 //! - [`TokenCounts`], [`TokenKind`]: token quantities with non-overlapping kinds;
 //! - [`Amount`], [`AmountLabel`]: every amount carries where it came from;
-//! - [`Catalogue`]: effective-dated prices, and what tokens cost at them.
+//! - [`Catalogue`]: effective-dated prices, and what tokens cost at them;
+//! - [`reconcile`]: billed against observed per month and provider, with the variance explained.
 
 mod amount;
 mod catalogue;
@@ -13,6 +14,7 @@ mod error;
 mod money;
 mod period;
 mod provider;
+pub mod reconcile;
 mod text;
 mod tokens;
 
