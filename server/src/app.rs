@@ -89,6 +89,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
     let app = router(AppState {
         storage: storage.clone(),
         integrations: integrations.clone(),
+        catalogue: Arc::new(reconciler::Catalogue::built_in()),
         limiter: Arc::new(LoginLimiter::new(LoginLimits::default())),
         sessions: config.sessions,
         cookie: CookieSettings {

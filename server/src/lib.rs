@@ -9,6 +9,7 @@ pub mod error;
 mod http;
 pub mod integrations;
 mod logging;
+pub mod spend;
 pub mod storage;
 mod telemetry;
 pub mod vault;

@@ -176,6 +176,8 @@ async fn exact_totals(transport: Transport, temporality: Temporality) {
             "team": "platform", "label": "reported", "records": 5,
             "tokens": { "input": 2000, "cache_read": 300, "cache_write": 0, "output": 40, "reasoning": 0 },
             "reported_cost_usd": "0.0062",
+            "estimated_cost_usd": null,
+            "unpriced_tokens": 0,
         }]),
         "{transport:?} {temporality:?}"
     );

@@ -34,6 +34,8 @@ pub(crate) use cookie::CookieSettings;
 pub(crate) struct AppState {
     pub storage: Arc<dyn Storage>,
     pub integrations: Arc<crate::integrations::Integrations>,
+    /// The price catalogue estimated amounts are priced from.
+    pub catalogue: Arc<reconciler::Catalogue>,
     pub limiter: Arc<LoginLimiter>,
     pub sessions: SessionPolicy,
     pub cookie: CookieSettings,

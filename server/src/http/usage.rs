@@ -93,7 +93,18 @@ pub(crate) async fn list(
 ) -> Result<axum::Json<Value>, Error> {
     let (from, to) = day_range(&query.from, &query.to)?;
     let groups = groups(&query.group_by, &UsageGroup::ALL, UsageGroup::as_str)?;
-    let rows = state.storage.usage(actor.org_id, from, to, &groups).await?;
+    // Priced per day, provider and model, then summed into the groups asked for.
+    let mut fine_groups = groups.clone();
+    for group in crate::spend::PRICING_GROUPS {
+        if !fine_groups.contains(&group) {
+            fine_groups.push(group);
+        }
+    }
+    let fine = state
+        .storage
+        .usage(actor.org_id, from, to, &fine_groups)
+        .await?;
+    let rows = crate::spend::price_usage(fine, &groups, &state.catalogue);
     let rows: Vec<Value> = rows
         .into_iter()
         .map(|row| {
@@ -104,11 +115,12 @@ pub(crate) async fn list(
             object.insert("label".into(), Value::String(row.label));
             object.insert("records".into(), json!(row.records));
             object.insert("tokens".into(), tokens_json(&row.tokens));
-            object.insert(
-                "reported_cost_usd".into(),
-                row.reported_cost
-                    .map_or(Value::Null, |usd| Value::String(usd.to_string())),
-            );
+            let money = |usd: Option<reconciler::Usd>| {
+                usd.map_or(Value::Null, |usd| Value::String(usd.to_string()))
+            };
+            object.insert("reported_cost_usd".into(), money(row.reported));
+            object.insert("estimated_cost_usd".into(), money(row.estimated));
+            object.insert("unpriced_tokens".into(), json!(row.unpriced_tokens));
             Value::Object(object)
         })
         .collect();

@@ -1,0 +1,160 @@
+//! Spend as finance reads it: observed usage priced from the catalogue, and (next) the
+//! reconciliation of billed against observed, fed from storage into the pure engine.
+
+use std::collections::BTreeMap;
+
+use reconciler::{Catalogue, Provider, Tier, TokenCounts, Usd, UtcDay};
+
+use crate::storage::{UsageGroup, UsageRow};
+
+/// The pricing keys every usage row must carry to be priced: day, provider and model.
+pub const PRICING_GROUPS: [UsageGroup; 3] =
+    [UsageGroup::Day, UsageGroup::Provider, UsageGroup::Model];
+
+/// A usage row with its dollars: the tool's own (`reported`), the catalogue's (`estimated`),
+/// and the tokens no price covers (whose dollars are unknown, never zero).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PricedUsage {
+    pub groups: Vec<(UsageGroup, String)>,
+    pub label: String,
+    pub records: i64,
+    pub tokens: TokenCounts,
+    pub reported: Option<Usd>,
+    /// The priced part of `estimated` rows; `None` when nothing of the row has a price.
+    pub estimated: Option<Usd>,
+    pub unpriced_tokens: u64,
+}
+
+fn add_tokens(a: &TokenCounts, b: &TokenCounts) -> TokenCounts {
+    TokenCounts {
+        input: a.input.saturating_add(b.input),
+        cache_read: a.cache_read.saturating_add(b.cache_read),
+        cache_write_5m: a.cache_write_5m.saturating_add(b.cache_write_5m),
+        cache_write_1h: a.cache_write_1h.saturating_add(b.cache_write_1h),
+        output: a.output.saturating_add(b.output),
+        reasoning: a.reasoning.saturating_add(b.reasoning),
+    }
+}
+
+fn add(a: Option<Usd>, b: Option<Usd>) -> Option<Usd> {
+    match (a, b) {
+        (Some(a), Some(b)) => a.checked_add(b),
+        (a, b) => a.or(b),
+    }
+}
+
+/// `fine` rows (grouped by at least `PRICING_GROUPS` and the `wanted` groups) priced one by
+/// one, then summed into the `wanted` groups. Pricing before summing is what keeps a month of
+/// several models and prices exact.
+pub fn price_usage(
+    fine: Vec<UsageRow>,
+    wanted: &[UsageGroup],
+    catalogue: &Catalogue,
+) -> Vec<PricedUsage> {
+    let mut out: BTreeMap<(Vec<String>, String), PricedUsage> = BTreeMap::new();
+    for row in fine {
+        let value = |group: UsageGroup| {
+            row.groups
+                .iter()
+                .find(|(g, _)| *g == group)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or_default()
+        };
+        let (mut estimated, mut unpriced) = (None, 0u64);
+        if row.label == "estimated" {
+            let priced = UtcDay::parse(value(UsageGroup::Day)).ok().and_then(|day| {
+                let provider = Provider::parse(value(UsageGroup::Provider)).ok()?;
+                catalogue.cost(
+                    &provider,
+                    value(UsageGroup::Model),
+                    Tier::Standard,
+                    day,
+                    &row.tokens,
+                )
+            });
+            match priced {
+                Some(cost) => estimated = Some(cost),
+                None => unpriced = row.tokens.total().unwrap_or(u64::MAX),
+            }
+        }
+        let groups: Vec<(UsageGroup, String)> =
+            wanted.iter().map(|g| (*g, value(*g).to_owned())).collect();
+        let key = (
+            groups.iter().map(|(_, v)| v.clone()).collect(),
+            row.label.clone(),
+        );
+        let entry = out.entry(key).or_insert_with(|| PricedUsage {
+            groups,
+            label: row.label.clone(),
+            records: 0,
+            tokens: TokenCounts::default(),
+            reported: None,
+            estimated: None,
+            unpriced_tokens: 0,
+        });
+        entry.records = entry.records.saturating_add(row.records);
+        entry.tokens = add_tokens(&entry.tokens, &row.tokens);
+        entry.reported = add(entry.reported, row.reported_cost);
+        entry.estimated = add(entry.estimated, estimated);
+        entry.unpriced_tokens = entry.unpriced_tokens.saturating_add(unpriced);
+    }
+    out.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fine(day: &str, model: &str, label: &str, input: u64, reported: Option<&str>) -> UsageRow {
+        UsageRow {
+            groups: vec![
+                (UsageGroup::Tool, "codex".into()),
+                (UsageGroup::Day, day.into()),
+                (UsageGroup::Provider, "openai".into()),
+                (UsageGroup::Model, model.into()),
+            ],
+            label: label.into(),
+            records: 1,
+            tokens: TokenCounts {
+                input,
+                ..TokenCounts::default()
+            },
+            reported_cost: reported.map(|r| Usd::parse_dollars(r).unwrap()),
+        }
+    }
+
+    #[test]
+    fn rows_are_priced_before_they_are_summed_and_unpriced_tokens_stay_apart() {
+        let rows = vec![
+            fine("2026-11-01", "gpt-5", "estimated", 1_000_000, None),
+            fine("2026-11-02", "gpt-5-mini", "estimated", 2_000_000, None),
+            fine("2026-11-02", "gpt-5.6-luna", "estimated", 700, None),
+            fine("2026-11-03", "gpt-5", "reported", 10, Some("0.5")),
+        ];
+        let priced = price_usage(rows, &[UsageGroup::Tool], &Catalogue::built_in());
+        assert_eq!(priced.len(), 2);
+        let estimated = priced.iter().find(|r| r.label == "estimated").unwrap();
+        // 1M × 1.25 + 2M × 0.25 per million; the unknown model's 700 tokens have no price.
+        assert_eq!(
+            estimated.estimated,
+            Some(Usd::parse_dollars("1.75").unwrap())
+        );
+        assert_eq!(estimated.unpriced_tokens, 700);
+        assert_eq!(estimated.reported, None);
+        assert_eq!(estimated.records, 3);
+        let reported = priced.iter().find(|r| r.label == "reported").unwrap();
+        assert_eq!(reported.reported, Some(Usd::parse_dollars("0.5").unwrap()));
+        assert_eq!((reported.estimated, reported.unpriced_tokens), (None, 0));
+        assert_eq!(reported.groups, [(UsageGroup::Tool, "codex".to_owned())]);
+    }
+
+    #[test]
+    fn a_row_with_nothing_priced_has_no_estimate_rather_than_zero() {
+        let rows = vec![fine("2026-11-02", "gpt-5.6-luna", "estimated", 700, None)];
+        let priced = price_usage(rows, &[], &Catalogue::built_in());
+        assert_eq!(
+            (priced[0].estimated, priced[0].unpriced_tokens),
+            (None, 700)
+        );
+    }
+}
