@@ -2,6 +2,7 @@
 //! port 0, typed HTTP helpers, and skipping (or failing) when a component is missing.
 
 mod app;
+pub mod bills;
 mod database;
 pub mod fake_anthropic;
 mod members;

@@ -48,7 +48,10 @@ fn decision(method: &Method, path: &str) -> Option<Decision> {
             "/api/v1/providers" | "/api/v1/providers/{id}/test" | "/api/v1/providers/{id}/sync",
         )
         | ("DELETE", "/api/v1/providers/{id}") => Roles(&[Owner, Admin]),
-        ("GET", "/api/v1/billing") => Roles(&[Owner, Admin, Finance, Viewer]),
+        ("GET", "/api/v1/billing" | "/api/v1/reconciliation") => {
+            Roles(&[Owner, Admin, Finance, Viewer])
+        }
+        ("POST", "/api/v1/reconciliation/write-offs") => Roles(&[Owner, Finance]),
         _ => return None,
     })
 }
@@ -176,6 +179,18 @@ async fn sample(
                 method.parse().unwrap(),
                 &path.replace("{id}", &id.to_string()),
             )
+        }
+        ("GET", "/api/v1/reconciliation") => app.request(
+            Method::GET,
+            "/api/v1/reconciliation?from=2026-10&to=2026-11",
+        ),
+        ("POST", "/api/v1/reconciliation/write-offs") => {
+            // A month with a bill and no telemetry: a variance that can be written off.
+            let lines = [reckon_tests::bills::cost_line("2026-10-05", "150")];
+            reckon_tests::bills::anthropic_integration(storage, org, &lines, false).await;
+            app.request(Method::POST, path).json(&json!({
+                "provider": "anthropic", "period": "2026-10", "reason": "seat true-up"
+            }))
         }
         ("GET", "/api/v1/billing") => {
             app.request(Method::GET, "/api/v1/billing?from=2026-11-01&to=2026-11-30")

@@ -2,13 +2,9 @@
 //! with several processes on one database, and runs that end without touching earlier lines
 //! unless they succeed.
 
-use billing::{BillingLine, CostType};
-use reckon_server::storage::{
-    AuditEntry, BillingGroup, Integration, NewIntegration, RunEnd, Storage, now_ms,
-};
-use reckon_server::vault::{MasterKey, Vault};
+use reckon_server::storage::{BillingGroup, RunEnd, now_ms};
 use reckon_tests::{TestDatabase, backend_tests};
-use reconciler::{Provider, TokenCounts, Usd, UtcDay};
+use reconciler::{Usd, UtcDay};
 
 backend_tests!(
     of_two_racing_claims_one_wins_and_the_run_s_end_releases_it,
@@ -17,72 +13,7 @@ backend_tests!(
     a_running_backfill_shows_how_far_it_has_come,
 );
 
-fn line(day: &str, cents: &str) -> BillingLine {
-    BillingLine {
-        day: UtcDay::parse(day).unwrap(),
-        provider: Provider::Anthropic,
-        model: "claude-sonnet-4-20250514".into(),
-        workspace: String::new(),
-        api_key: String::new(),
-        person: String::new(),
-        service_tier: "standard".into(),
-        description: "Claude Sonnet 4 Usage - Input Tokens".into(),
-        cost_type: CostType::Tokens,
-        tokens: TokenCounts::default(),
-        amount: Some(Usd::parse_cents(cents).unwrap()),
-        estimate: false,
-        source: "/v1/organizations/cost_report".into(),
-        natural_key: format!("cost|{day}|input"),
-    }
-}
-
-async fn integration(
-    storage: &dyn Storage,
-    org: i64,
-    lines: &[BillingLine],
-    due: bool,
-) -> Integration {
-    let vault = Vault::new(MasterKey::generate().unwrap(), vec![]);
-    let seal = move |integration_id| {
-        Ok(vault
-            .seal(
-                b"{}",
-                reckon_server::vault::Binding {
-                    org_id: org,
-                    integration_id,
-                },
-            )
-            .unwrap())
-    };
-    let new = NewIntegration {
-        org_id: org,
-        kind: "anthropic".into(),
-        name: "store test".into(),
-        account: String::new(),
-        credential_hint: None,
-        created_by_user_id: None,
-        next_sync_at_ms: due.then(now_ms),
-    };
-    let audit = AuditEntry {
-        org_id: org,
-        actor_user_id: None,
-        actor: "cli".into(),
-        action: "integration.create",
-        target: String::new(),
-        details: serde_json::json!({}),
-        client_addr: None,
-    };
-    let test = RunEnd {
-        requests: 3,
-        result: Ok(lines),
-        complete_through: None,
-        next_sync_at_ms: None,
-    };
-    storage
-        .create_integration(&new, &seal, ("2026-11-01", "2026-11-02", test), &audit)
-        .await
-        .unwrap()
-}
+use reckon_tests::bills::{anthropic_integration as integration, cost_line as line};
 
 async fn of_two_racing_claims_one_wins_and_the_run_s_end_releases_it(db: TestDatabase) {
     let storage = db.storage().await;

@@ -199,8 +199,9 @@ fn cell_split(
     let observed_at_list = at_list(&cell.observed_tokens)?;
     let quantity = sub_usd(billed_at_list, observed_at_list);
     let price = match cell.billed {
-        // Lines that carry no token counts (a cost report with no usage report beside it)
-        // leave the whole difference to price.
+        // Dollars with no token counts beside them (a cost report without its usage report):
+        // which part is quantity and which is price cannot be said.
+        Some(_) if billable(&cell.billed_tokens) == 0 => return None,
         Some(amount) => sub_usd(amount, billed_at_list),
         None => Usd::ZERO,
     };
@@ -228,5 +229,5 @@ fn percent(variance: Usd, billed: Usd) -> Option<Decimal> {
         .as_decimal()
         .checked_mul(Decimal::ONE_HUNDRED)?
         .checked_div(billed.as_decimal())
-        .map(|pct| pct.round_dp(2))
+        .map(|pct| pct.round_dp(2).normalize())
 }

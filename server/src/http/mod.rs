@@ -11,6 +11,7 @@ mod headers;
 mod health;
 mod pages;
 mod providers;
+mod reconciliation;
 pub mod routes;
 mod sessions;
 mod telemetry_keys;

@@ -5,7 +5,8 @@ use axum::http::Method;
 use axum::routing::{MethodRouter, delete, get, patch, post};
 
 use super::{
-    AppState, api_tokens, audit, billing, health, providers, sessions, telemetry_keys, usage, users,
+    AppState, api_tokens, audit, billing, health, providers, reconciliation, sessions,
+    telemetry_keys, usage, users,
 };
 use crate::auth::Permission;
 
@@ -36,8 +37,8 @@ pub fn route_specs() -> Vec<RouteSpec> {
 pub(super) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use Access::{Public, SignedIn};
     use Permission::{
-        ApiTokensManage, AuditRead, SettingsIntegrationsUpdate, SpendRead, TelemetryKeysManage,
-        UsersManage,
+        ApiTokensManage, AuditRead, SettingsIntegrationsUpdate, SpendRead, SpendWriteOff,
+        TelemetryKeysManage, UsersManage,
     };
     let allowed = Access::Permission;
     let route =
@@ -150,6 +151,18 @@ pub(super) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/api/v1/providers/{id}/runs",
             SignedIn,
             get(providers::runs),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/reconciliation",
+            allowed(SpendRead),
+            get(reconciliation::list),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/reconciliation/write-offs",
+            allowed(SpendWriteOff),
+            post(reconciliation::write_off),
         ),
         route(
             Method::GET,

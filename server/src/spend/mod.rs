@@ -1,11 +1,14 @@
 //! Spend as finance reads it: observed usage priced from the catalogue, and (next) the
 //! reconciliation of billed against observed, fed from storage into the pure engine.
 
+mod reconcile;
+
 use std::collections::BTreeMap;
 
 use reconciler::{Catalogue, Provider, Tier, TokenCounts, Usd, UtcDay};
 
 use crate::storage::{UsageGroup, UsageRow};
+pub use reconcile::{months, reconciliation};
 
 /// The pricing keys every usage row must carry to be priced: day, provider and model.
 pub const PRICING_GROUPS: [UsageGroup; 3] =

@@ -15,6 +15,7 @@ mod error;
 mod integrations;
 mod organizations;
 mod postgres;
+mod reconciliation;
 mod records;
 mod rows;
 mod schema;
@@ -40,6 +41,7 @@ pub use credentials::CredentialStore;
 pub use error::StorageError;
 pub use integrations::{Integration, IntegrationStore, NewIntegration};
 pub use organizations::OrganizationStore;
+pub use reconciliation::{ReconciliationStore, WriteOffRecord, engine_write_offs};
 pub use records::{
     ApiToken, AuditEntry, AuditEvent, Credentials, NewApiToken, NewSession, NewUser, SessionRecord,
     User,
@@ -81,6 +83,7 @@ pub trait Storage:
     + BillingStore
     + CredentialStore
     + SyncRunStore
+    + ReconciliationStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -149,4 +152,12 @@ pub fn prepare_data_dir(dir: &Path) -> Result<(), StorageError> {
     let probe = dir.join(".reckon-write-check");
     std::fs::write(&probe, b"ok").map_err(unwritable)?;
     std::fs::remove_file(&probe).map_err(unwritable)
+}
+
+/// Serialises an exact amount as its decimal string, as the API writes all money.
+pub(crate) fn serialize_usd<S: serde::Serializer>(
+    usd: &reconciler::Usd,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&usd.to_string())
 }

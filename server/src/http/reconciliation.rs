@@ -1,0 +1,171 @@
+//! `GET /api/v1/reconciliation`: billed against observed per month and provider, with the
+//! variance, status and reasons; `POST /api/v1/reconciliation/write-offs`: accept a residual.
+
+use axum::Extension;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use reconciler::reconcile::{Row, WriteOff};
+use reconciler::{Provider, Usd};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::access::ClientAddr;
+use super::extract::{Json, Query};
+use super::usage::tokens_json;
+use super::users::acting;
+use crate::Error;
+use crate::auth::Actor;
+use crate::spend::{months, reconciliation};
+
+/// The longest span one request may cover.
+const MAX_MONTHS: usize = 24;
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReconciliationQuery {
+    from: String,
+    to: String,
+    provider: Option<String>,
+}
+
+fn money(usd: Option<Usd>) -> Value {
+    usd.map_or(Value::Null, |usd| Value::String(usd.to_string()))
+}
+
+fn row_json(row: &Row) -> Value {
+    let days: Vec<Value> = row
+        .days
+        .iter()
+        .map(|(day, model, cell)| {
+            json!({
+                "day": day.to_string(),
+                "model": model,
+                "billed_usd": money(cell.billed),
+                "billed_tokens": tokens_json(&cell.billed_tokens),
+                "observed_reported_usd": cell.observed_reported.to_string(),
+                "observed_estimated_usd": cell.observed_estimated.to_string(),
+                "observed_tokens": tokens_json(&cell.observed_tokens),
+                "unpriced_tokens": cell.unpriced_tokens,
+            })
+        })
+        .collect();
+    json!({
+        "period": row.month.to_string(),
+        "provider": row.provider.to_string(),
+        "billed_usd": money(row.billed),
+        "observed_reported_usd": row.observed_reported.to_string(),
+        "observed_estimated_usd": row.observed_estimated.to_string(),
+        "unpriced_tokens": row.unpriced_tokens,
+        "variance_usd": money(row.variance),
+        "variance_pct": row.variance_pct.map_or(Value::Null, |p| Value::String(p.to_string())),
+        "variance_note": row.variance_note,
+        "quantity_variance_usd": money(row.quantity_variance),
+        "price_variance_usd": money(row.price_variance),
+        "status": row.status.as_str(),
+        "reasons": row.reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        "written_off_usd": money(row.written_off),
+        "changed_after_write_off": row.changed_after_write_off,
+        "days": days,
+    })
+}
+
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(query): Query<ReconciliationQuery>,
+) -> Result<axum::Json<Value>, Error> {
+    let months = months(&query.from, &query.to, MAX_MONTHS)?;
+    let provider = query
+        .provider
+        .as_deref()
+        .map(|p| Provider::parse(p).map_err(|e| Error::Invalid(format!("provider: {e}"))))
+        .transpose()?;
+    let rows = reconciliation(
+        state.storage.as_ref(),
+        &state.catalogue,
+        actor.org_id,
+        &months,
+    )
+    .await?;
+    let rows: Vec<Value> = rows
+        .iter()
+        .filter(|row| provider.as_ref().is_none_or(|p| *p == row.provider))
+        .map(row_json)
+        .collect();
+    Ok(axum::Json(json!({ "rows": rows })))
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewWriteOff {
+    provider: String,
+    period: String,
+    reason: String,
+}
+
+pub(crate) async fn write_off(
+    State(state): State<AppState>,
+    actor: Actor,
+    Extension(client): Extension<ClientAddr>,
+    Json(body): Json<NewWriteOff>,
+) -> Result<impl IntoResponse, Error> {
+    let reason = body.reason.trim();
+    if reason.is_empty() {
+        return Err(Error::Invalid("a write-off needs a reason".into()));
+    }
+    let provider =
+        Provider::parse(&body.provider).map_err(|e| Error::Invalid(format!("provider: {e}")))?;
+    let months = months(&body.period, &body.period, 1)?;
+    let rows = reconciliation(
+        state.storage.as_ref(),
+        &state.catalogue,
+        actor.org_id,
+        &months,
+    )
+    .await?;
+    let row = rows
+        .iter()
+        .find(|row| row.provider == provider)
+        .ok_or_else(|| {
+            Error::NotFound(format!(
+                "nothing to reconcile for {provider} in {}",
+                body.period
+            ))
+        })?;
+    let variance = row.variance.ok_or_else(|| {
+        Error::Invalid(format!(
+            "the variance of {provider} in {} cannot be stated ({}), so it cannot be written off",
+            body.period,
+            row.variance_note.unwrap_or("unknown")
+        ))
+    })?;
+    let write_off = WriteOff {
+        provider: provider.clone(),
+        month: row.month,
+        variance,
+    };
+    let audit = acting(&actor, client).entry(
+        actor.org_id,
+        "spend.write_off",
+        format!("{provider} {}", row.month),
+        json!({ "variance_usd": variance.to_string(), "reason": reason }),
+    );
+    let recorded = state
+        .storage
+        .write_off(actor.org_id, &write_off, reason, &audit)
+        .await?;
+    let rows = reconciliation(
+        state.storage.as_ref(),
+        &state.catalogue,
+        actor.org_id,
+        &months,
+    )
+    .await?;
+    let row = rows.iter().find(|r| r.provider == provider).map(row_json);
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({ "write_off": recorded, "row": row })),
+    ))
+}
