@@ -51,7 +51,12 @@ fn decision(method: &Method, path: &str) -> Option<Decision> {
         ("GET", "/api/v1/billing" | "/api/v1/reconciliation") => {
             Roles(&[Owner, Admin, Finance, Viewer])
         }
-        ("POST", "/api/v1/reconciliation/write-offs") => Roles(&[Owner, Finance]),
+        ("POST", "/api/v1/reconciliation/write-offs")
+        | ("PUT", "/api/v1/reconciliation/tolerance") => Roles(&[Owner, Finance]),
+        ("GET", "/api/v1/prices" | "/api/v1/reconciliation/tolerance") => {
+            Roles(&[Owner, Admin, Finance, Viewer])
+        }
+        ("POST", "/api/v1/prices") => Roles(&[Owner, Admin]),
         _ => return None,
     })
 }
@@ -192,6 +197,14 @@ async fn sample(
                 "provider": "anthropic", "period": "2026-10", "reason": "seat true-up"
             }))
         }
+        ("PUT", "/api/v1/reconciliation/tolerance") => app
+            .request(Method::PUT, path)
+            .json(&json!({ "absolute_usd": "1.00", "percent": "1" })),
+        ("POST", "/api/v1/prices") => app.request(Method::POST, path).json(&json!({
+            "provider": "openai", "model": "gpt-5", "effective_from": "2026-06-01",
+            "input_per_million_usd": "1.10", "cache_read_per_million_usd": "0.11",
+            "output_per_million_usd": "9"
+        })),
         ("GET", "/api/v1/billing") => {
             app.request(Method::GET, "/api/v1/billing?from=2026-11-01&to=2026-11-30")
         }

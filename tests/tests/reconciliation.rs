@@ -13,6 +13,7 @@ backend_tests!(
     the_claude_code_fixture_matches_its_bill_to_the_micro_dollar,
     an_untracked_bill_is_written_off_and_late_telemetry_marks_the_change,
     a_configuration_free_provider_has_no_bill_source,
+    a_price_override_reprices_estimates_and_the_tolerance_decides_what_matches,
 );
 
 async fn rows(app: &TestApp, bearer: &str, query: &str) -> Vec<Value> {
@@ -169,4 +170,113 @@ async fn a_configuration_free_provider_has_no_bill_source(db: TestDatabase) {
     assert_eq!(rows[0]["variance_note"], "no bill source for this provider");
     assert_eq!(rows[0]["observed_estimated_usd"], "0.000351");
     assert_eq!(rows[0]["reasons"], json!(["no_bill_source"]));
+}
+
+async fn a_price_override_reprices_estimates_and_the_tolerance_decides_what_matches(
+    db: TestDatabase,
+) {
+    let (key, viewer) = setup(&db).await;
+    let storage = db.storage().await;
+    let org = storage.ensure_default_organization().await.unwrap().id;
+    let owner = setup_owner(&db, &storage, org).await;
+    let finance = add_member(storage.as_ref(), org, Role::Finance, "closer@example.com").await;
+    // A bill 0.99337 USD above the Claude Code request it covers.
+    anthropic_integration(
+        storage.as_ref(),
+        org,
+        &[cost_line("2026-11-22", "100")],
+        false,
+    )
+    .await;
+    let app = TestApp::spawn(&db).await;
+    replay(&app, "gemini-cli-0.61.0-http-json-cumulative.jsonl", &key).await;
+    replay(&app, "claude-code-2.1.328-http-json-delta.jsonl", &key).await;
+    assert_eq!(gemini_estimate(&app, &viewer.bearer()).await, "0.000351");
+
+    // A negotiated input price from January on reprices November's estimate.
+    let set = app
+        .send(
+            app.request(Method::POST, "/api/v1/prices")
+                .header("authorization", owner.clone())
+                .json(&json!({
+                    "provider": "google", "model": "gemini-2.5-flash", "effective_from": "2026-01-01",
+                    "input_per_million_usd": "0.60", "cache_read_per_million_usd": "0.03",
+                    "output_per_million_usd": "2.50"
+                })),
+        )
+        .await;
+    assert_eq!(set.status, 201, "{}", set.body);
+    // (345 × 0.60 + 2000 × 0.03 + 75 × 2.50) per million.
+    assert_eq!(gemini_estimate(&app, &viewer.bearer()).await, "0.0004545");
+    let listed = app
+        .send(
+            app.request(Method::GET, "/api/v1/prices")
+                .header("authorization", viewer.bearer()),
+        )
+        .await;
+    assert!(
+        listed.body.contains(r#""origin":"override""#),
+        "{}",
+        listed.body
+    );
+    let bad = app
+        .send(
+            app.request(Method::POST, "/api/v1/prices")
+                .header("authorization", owner)
+                .json(
+                    &json!({ "provider": "google", "model": "m", "effective_from": "2026-01-01",
+                               "input_per_million_usd": "-1" }),
+                ),
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.body.contains("input_per_million_usd"), "{}", bad.body);
+
+    // Within the default tolerance (1 USD), then beyond a tighter one.
+    let anthropic = "from=2026-11&to=2026-11&provider=anthropic";
+    assert_eq!(
+        rows(&app, &viewer.bearer(), anthropic).await[0]["status"],
+        "matched"
+    );
+    let tightened = app
+        .send(
+            app.request(Method::PUT, "/api/v1/reconciliation/tolerance")
+                .header("authorization", finance.bearer())
+                .json(&json!({ "absolute_usd": "0.10", "percent": "0.5" })),
+        )
+        .await;
+    assert_eq!(tightened.status, 200, "{}", tightened.body);
+    let row = &rows(&app, &viewer.bearer(), anthropic).await[0];
+    assert_eq!(row["variance_usd"], "0.99337");
+    assert_eq!(
+        row["status"], "provisional",
+        "beyond tolerance while days are not final"
+    );
+    let tolerance = app
+        .send(
+            app.request(Method::GET, "/api/v1/reconciliation/tolerance")
+                .header("authorization", viewer.bearer()),
+        )
+        .await;
+    assert_eq!(
+        tolerance.json::<Value>()["tolerance"],
+        json!({ "absolute_usd": "0.10", "percent": "0.5" })
+    );
+}
+
+/// The Gemini CLI's estimated cost this month, as the usage API states it.
+async fn gemini_estimate(app: &TestApp, bearer: &str) -> Value {
+    let request = app
+        .request(
+            Method::GET,
+            "/api/v1/usage?from=2026-11-01&to=2026-11-30&group_by=tool",
+        )
+        .header("authorization", bearer);
+    let rows = app.send(request).await.json::<Value>()["rows"].clone();
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["tool"] == "gemini_cli")
+        .unwrap()["estimated_cost_usd"]
+        .clone()
 }

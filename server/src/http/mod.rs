@@ -10,6 +10,7 @@ mod extract;
 mod headers;
 mod health;
 mod pages;
+mod prices;
 mod providers;
 mod reconciliation;
 pub mod routes;

@@ -2,10 +2,10 @@
 //! table, so no route exists without an access decision, and the role matrix test reads it.
 
 use axum::http::Method;
-use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 use super::{
-    AppState, api_tokens, audit, billing, health, providers, reconciliation, sessions,
+    AppState, api_tokens, audit, billing, health, prices, providers, reconciliation, sessions,
     telemetry_keys, usage, users,
 };
 use crate::auth::Permission;
@@ -163,6 +163,30 @@ pub(super) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/api/v1/reconciliation/write-offs",
             allowed(SpendWriteOff),
             post(reconciliation::write_off),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/reconciliation/tolerance",
+            allowed(SpendRead),
+            get(prices::tolerance),
+        ),
+        route(
+            Method::PUT,
+            "/api/v1/reconciliation/tolerance",
+            allowed(SpendWriteOff),
+            put(prices::set_tolerance),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/prices",
+            allowed(SpendRead),
+            get(prices::list),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/prices",
+            allowed(SettingsIntegrationsUpdate),
+            post(prices::set),
         ),
         route(
             Method::GET,

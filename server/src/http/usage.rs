@@ -104,7 +104,9 @@ pub(crate) async fn list(
         .storage
         .usage(actor.org_id, from, to, &fine_groups)
         .await?;
-    let rows = crate::spend::price_usage(fine, &groups, &state.catalogue);
+    let catalogue =
+        crate::spend::catalogue_for(state.storage.as_ref(), &state.catalogue, actor.org_id).await?;
+    let rows = crate::spend::price_usage(fine, &groups, &catalogue);
     let rows: Vec<Value> = rows
         .into_iter()
         .map(|row| {

@@ -10,6 +10,23 @@ use reconciler::{Catalogue, Provider, Tier, TokenCounts, Usd, UtcDay};
 use crate::storage::{UsageGroup, UsageRow};
 pub use reconcile::{months, reconciliation};
 
+use crate::Error;
+use crate::storage::Storage;
+
+/// The catalogue an organisation prices with: the built-in list prices and its own overrides,
+/// which apply from their day on to every estimate, past ones included.
+pub async fn catalogue_for(
+    storage: &dyn Storage,
+    built_in: &Catalogue,
+    org_id: i64,
+) -> Result<Catalogue, Error> {
+    let mut catalogue = built_in.clone();
+    for price in storage.price_overrides(org_id).await? {
+        catalogue.insert(price);
+    }
+    Ok(catalogue)
+}
+
 /// The pricing keys every usage row must carry to be priced: day, provider and model.
 pub const PRICING_GROUPS: [UsageGroup; 3] =
     [UsageGroup::Day, UsageGroup::Provider, UsageGroup::Model];

@@ -1,7 +1,7 @@
 //! The reconciliation of an organisation's months: billed lines, observed rollups, the bill
 //! sources' coverage and the write-offs read from storage, and handed to the pure engine.
 
-use reconciler::reconcile::{Coverage, Inputs, ObservedLine, Row, Tolerance, reconcile};
+use reconciler::reconcile::{Coverage, Inputs, ObservedLine, Row, reconcile};
 use reconciler::{Catalogue, Month, Provider, UtcDay};
 
 use crate::Error;
@@ -15,10 +15,11 @@ fn day_of_ms(ms: i64) -> Option<UtcDay> {
 /// The report of `months` (consecutive, ascending).
 pub async fn reconciliation(
     storage: &dyn Storage,
-    catalogue: &Catalogue,
+    built_in: &Catalogue,
     org_id: i64,
     months: &[Month],
 ) -> Result<Vec<Row>, Error> {
+    let catalogue = &super::catalogue_for(storage, built_in, org_id).await?;
     let (Some(first), Some(last)) = (months.first(), months.last()) else {
         return Ok(Vec::new());
     };
@@ -70,13 +71,14 @@ pub async fn reconciliation(
         })
         .collect();
     let write_offs = engine_write_offs(&storage.write_offs(org_id).await?);
+    let tolerance = storage.tolerance(org_id).await?;
     Ok(reconcile(Inputs {
         billed: &billed,
         observed: &observed,
         catalogue,
         coverage: &coverage,
         write_offs: &write_offs,
-        tolerance: Tolerance::default(),
+        tolerance,
         months,
     }))
 }

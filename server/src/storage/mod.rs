@@ -15,6 +15,7 @@ mod error;
 mod integrations;
 mod organizations;
 mod postgres;
+mod prices;
 mod reconciliation;
 mod records;
 mod rows;
@@ -41,6 +42,7 @@ pub use credentials::CredentialStore;
 pub use error::StorageError;
 pub use integrations::{Integration, IntegrationStore, NewIntegration};
 pub use organizations::OrganizationStore;
+pub use prices::PriceStore;
 pub use reconciliation::{ReconciliationStore, WriteOffRecord, engine_write_offs};
 pub use records::{
     ApiToken, AuditEntry, AuditEvent, Credentials, NewApiToken, NewSession, NewUser, SessionRecord,
@@ -84,6 +86,7 @@ pub trait Storage:
     + CredentialStore
     + SyncRunStore
     + ReconciliationStore
+    + PriceStore
     + Send
     + Sync
     + std::fmt::Debug
