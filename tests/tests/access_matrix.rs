@@ -48,7 +48,7 @@ fn decision(method: &Method, path: &str) -> Option<Decision> {
             "/api/v1/providers" | "/api/v1/providers/{id}/test" | "/api/v1/providers/{id}/sync",
         )
         | ("DELETE", "/api/v1/providers/{id}") => Roles(&[Owner, Admin]),
-        ("GET", "/api/v1/billing" | "/api/v1/reconciliation") => {
+        ("GET", "/api/v1/billing" | "/api/v1/reconciliation" | "/api/v1/attribution") => {
             Roles(&[Owner, Admin, Finance, Viewer])
         }
         ("POST", "/api/v1/reconciliation/write-offs")
@@ -205,6 +205,10 @@ async fn sample(
             "input_per_million_usd": "1.10", "cache_read_per_million_usd": "0.11",
             "output_per_million_usd": "9"
         })),
+        ("GET", "/api/v1/attribution") => app.request(
+            Method::GET,
+            "/api/v1/attribution?from=2026-11-01&to=2026-11-30",
+        ),
         ("GET", "/api/v1/billing") => {
             app.request(Method::GET, "/api/v1/billing?from=2026-11-01&to=2026-11-30")
         }

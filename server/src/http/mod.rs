@@ -2,6 +2,7 @@
 
 mod access;
 mod api_tokens;
+mod attribution;
 mod audit;
 mod billing;
 mod cookie;

@@ -5,8 +5,8 @@ use axum::http::Method;
 use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 use super::{
-    AppState, api_tokens, audit, billing, health, prices, providers, reconciliation, sessions,
-    telemetry_keys, usage, users,
+    AppState, api_tokens, attribution, audit, billing, health, prices, providers, reconciliation,
+    sessions, telemetry_keys, usage, users,
 };
 use crate::auth::Permission;
 
@@ -187,6 +187,12 @@ pub(super) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/api/v1/prices",
             allowed(SettingsIntegrationsUpdate),
             post(prices::set),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/attribution",
+            allowed(SpendRead),
+            get(attribution::list),
         ),
         route(
             Method::GET,

@@ -80,6 +80,10 @@ pub trait UsageStore {
         to: UtcDay,
         groups: &[UsageGroup],
     ) -> Result<Vec<UsageRow>, StorageError>;
+
+    /// The tool account ids seen beside an email in the same usage record: (id, email), so
+    /// that one person's usage under several ids can be merged under the email.
+    async fn identity_links(&self, org_id: i64) -> Result<Vec<(String, String)>, StorageError>;
 }
 
 #[async_trait::async_trait]
@@ -89,6 +93,23 @@ impl UsageStore for SqlStore {
         batches: &[UsageBatch<'_>],
     ) -> Result<Vec<StoreOutcome>, StorageError> {
         self.write_usage(batches).await
+    }
+
+    async fn identity_links(&self, org_id: i64) -> Result<Vec<(String, String)>, StorageError> {
+        let select = "SELECT DISTINCT id, user_email FROM ( \
+             SELECT account_uuid AS id, user_email FROM usage_events WHERE org_id = $1 \
+             AND user_email IS NOT NULL AND account_uuid IS NOT NULL \
+             UNION SELECT account_id, user_email FROM usage_events WHERE org_id = $1 \
+             AND user_email IS NOT NULL AND account_id IS NOT NULL \
+             UNION SELECT user_id, user_email FROM usage_events WHERE org_id = $1 \
+             AND user_email IS NOT NULL AND user_id IS NOT NULL) AS links ORDER BY id, user_email";
+        let links = with_pool!(&self.pool, |p| {
+            sqlx::query_as::<_, (String, String)>(select)
+                .bind(org_id)
+                .fetch_all(p)
+                .await
+        })?;
+        Ok(links)
     }
 
     async fn usage(
