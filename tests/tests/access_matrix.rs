@@ -57,6 +57,9 @@ fn decision(method: &Method, path: &str) -> Option<Decision> {
             Roles(&[Owner, Admin, Finance, Viewer])
         }
         ("POST", "/api/v1/prices") => Roles(&[Owner, Admin]),
+        ("GET", "/api/v1/reconciliation.csv" | "/api/v1/reconciliation/focus.csv") => {
+            Roles(&[Owner, Finance])
+        }
         _ => return None,
     })
 }
@@ -205,6 +208,9 @@ async fn sample(
             "input_per_million_usd": "1.10", "cache_read_per_million_usd": "0.11",
             "output_per_million_usd": "9"
         })),
+        ("GET", "/api/v1/reconciliation.csv" | "/api/v1/reconciliation/focus.csv") => {
+            app.request(Method::GET, &format!("{path}?from=2026-11&to=2026-11"))
+        }
         ("GET", "/api/v1/attribution") => app.request(
             Method::GET,
             "/api/v1/attribution?from=2026-11-01&to=2026-11-30",

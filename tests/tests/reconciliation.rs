@@ -14,6 +14,7 @@ backend_tests!(
     an_untracked_bill_is_written_off_and_late_telemetry_marks_the_change,
     a_configuration_free_provider_has_no_bill_source,
     a_price_override_reprices_estimates_and_the_tolerance_decides_what_matches,
+    exports_carry_the_exact_figures_as_csv_and_focus,
 );
 
 async fn rows(app: &TestApp, bearer: &str, query: &str) -> Vec<Value> {
@@ -279,4 +280,65 @@ async fn gemini_estimate(app: &TestApp, bearer: &str) -> Value {
         .find(|r| r["tool"] == "gemini_cli")
         .unwrap()["estimated_cost_usd"]
         .clone()
+}
+
+async fn exports_carry_the_exact_figures_as_csv_and_focus(db: TestDatabase) {
+    let (key, viewer) = setup(&db).await;
+    let storage = db.storage().await;
+    let org = storage.ensure_default_organization().await.unwrap().id;
+    let finance = add_member(storage.as_ref(), org, Role::Finance, "closer@example.com").await;
+    anthropic_integration(
+        storage.as_ref(),
+        org,
+        &[cost_line("2026-11-22", "0.663")],
+        false,
+    )
+    .await;
+    let app = TestApp::spawn(&db).await;
+    replay(&app, "claude-code-2.1.328-http-json-delta.jsonl", &key).await;
+    let get = |path: &str, bearer: String| {
+        app.request(Method::GET, &format!("{path}?from=2026-11&to=2026-11"))
+            .header("authorization", bearer)
+    };
+    let refused = app
+        .send(get("/api/v1/reconciliation.csv", viewer.bearer()))
+        .await;
+    assert_eq!(refused.status, 403);
+
+    let csv = app
+        .send(get("/api/v1/reconciliation.csv", finance.bearer()))
+        .await;
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    let lines: Vec<&str> = csv.body.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 2, "{}", csv.body);
+    assert!(
+        lines[0].starts_with("period,provider,billed_usd,"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(
+        lines[1],
+        "2026-11,anthropic,0.00663,0.00663,0.00,0,0.00,0,,,matched,not_yet_final,,false"
+    );
+
+    let focus = app
+        .send(get("/api/v1/reconciliation/focus.csv", finance.bearer()))
+        .await;
+    assert_eq!(focus.status, 200, "{}", focus.body);
+    let lines: Vec<&str> = focus.body.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 2, "{}", focus.body);
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let values: Vec<&str> = lines[1].split(',').collect();
+    let column = |name: &str| values[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(column("BilledCost"), "0.00663");
+    assert_eq!(column("BillingCurrency"), "USD");
+    assert_eq!(column("ChargePeriodStart"), "2026-11-22T00:00:00Z");
+    assert_eq!(column("ChargePeriodEnd"), "2026-11-23T00:00:00Z");
+    assert_eq!(column("BillingPeriodStart"), "2026-11-01T00:00:00Z");
+    assert_eq!(column("BillingPeriodEnd"), "2026-12-01T00:00:00Z");
+    assert_eq!(column("ProviderName"), "anthropic");
+    assert_eq!(column("x_Model"), "claude-sonnet-4-5");
+    assert_eq!(column("x_ObservedReportedCost"), "0.00663");
+    assert_eq!(column("x_VarianceCost"), "0.00");
+    assert_eq!(column("x_ReconciliationStatus"), "matched");
 }

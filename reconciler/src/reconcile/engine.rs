@@ -82,10 +82,18 @@ fn row(inputs: &Inputs<'_>, month: Month, provider: Provider, cells: Cells) -> R
             );
         }
         if covered(*day) {
-            if billed_tokens > observed_tokens {
+            let billed_here = cell.billed.is_some_and(|b| !b.is_zero());
+            if billed_tokens > 0 {
+                // The bill states quantities: compare them.
+                if billed_tokens > observed_tokens {
+                    reasons.insert(Reason::UntrackedUsage);
+                } else if observed_tokens > billed_tokens {
+                    reasons.insert(Reason::TelemetryWithoutBill);
+                }
+            } else if billed_here && observed_tokens == 0 {
                 reasons.insert(Reason::UntrackedUsage);
-            } else if observed_tokens > billed_tokens {
-                // Part of what the tools report has no bill beside it.
+            } else if !billed_here && observed_tokens > 0 {
+                // What the tools report here has no bill beside it.
                 reasons.insert(Reason::TelemetryWithoutBill);
             }
         }

@@ -7,6 +7,7 @@ mod audit;
 mod billing;
 mod cookie;
 mod error;
+mod exports;
 mod extract;
 mod headers;
 mod health;

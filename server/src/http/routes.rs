@@ -5,8 +5,8 @@ use axum::http::Method;
 use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 use super::{
-    AppState, api_tokens, attribution, audit, billing, health, prices, providers, reconciliation,
-    sessions, telemetry_keys, usage, users,
+    AppState, api_tokens, attribution, audit, billing, exports, health, prices, providers,
+    reconciliation, sessions, telemetry_keys, usage, users,
 };
 use crate::auth::Permission;
 
@@ -37,8 +37,8 @@ pub fn route_specs() -> Vec<RouteSpec> {
 pub(super) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use Access::{Public, SignedIn};
     use Permission::{
-        ApiTokensManage, AuditRead, SettingsIntegrationsUpdate, SpendRead, SpendWriteOff,
-        TelemetryKeysManage, UsersManage,
+        ApiTokensManage, AuditRead, SettingsIntegrationsUpdate, SpendExport, SpendRead,
+        SpendWriteOff, TelemetryKeysManage, UsersManage,
     };
     let allowed = Access::Permission;
     let route =
@@ -187,6 +187,18 @@ pub(super) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             "/api/v1/prices",
             allowed(SettingsIntegrationsUpdate),
             post(prices::set),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/reconciliation.csv",
+            allowed(SpendExport),
+            get(exports::reconciliation_csv),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/reconciliation/focus.csv",
+            allowed(SpendExport),
+            get(exports::focus_csv),
         ),
         route(
             Method::GET,
