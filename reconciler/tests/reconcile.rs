@@ -202,6 +202,22 @@ fn after_removal_observed_spend_is_an_unreconciled_residual() {
 }
 
 #[test]
+fn months_after_removal_show_observed_spend_as_residual() {
+    let mut coverage = connected("2026-10-31");
+    coverage.removed = Some(day("2026-10-20"));
+    let row = only(run(
+        &[],
+        &[observed("2026-11-10", 1_000_000, None)],
+        &[coverage],
+        &[],
+    ));
+    assert_eq!(row.billed, Some(Usd::ZERO));
+    assert_eq!(row.variance, Some(usd("-3")));
+    assert_eq!(row.status, Status::Under);
+    assert_eq!(row.reasons, [Reason::ProviderRemoved]);
+}
+
+#[test]
 fn a_written_off_month_stays_written_off_and_says_when_data_changed_after() {
     let write_off = WriteOff {
         provider: Provider::Anthropic,

@@ -49,7 +49,9 @@ fn row(inputs: &Inputs<'_>, month: Month, provider: Provider, cells: Cells) -> R
         .filter(|c| c.bill_source)
         .collect();
     let covered = |day: UtcDay| covering.iter().any(|c| c.covers(day));
-    let has_bill = month.days().any(covered);
+    // A bill source connected by the month's end: its bill counts, and days it no longer
+    // covers (after removal) leave their observed spend as unreconciled residual.
+    let has_bill = covering.iter().any(|c| c.from <= month.last_day());
     let configuration_free = coverages(inputs, &provider).any(|c| !c.bill_source);
     let mut reasons = BTreeSet::new();
 
