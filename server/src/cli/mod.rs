@@ -1,6 +1,7 @@
 //! The `reckon` command line: every command takes the same configuration (see `config`).
 
 mod accounts;
+mod prices;
 mod providers;
 mod telemetry_keys;
 
@@ -45,6 +46,9 @@ pub enum Command {
     /// Manage usage providers (billing sources): list, add, test, sync, remove.
     #[command(subcommand)]
     Providers(providers::ProvidersCommand),
+    /// The price catalogue estimates are priced with: list, set (add or override from a day on).
+    #[command(subcommand)]
+    Prices(prices::PricesCommand),
     /// Seal every stored provider credential under a new master key.
     #[command(name = "rotate-master-key")]
     RotateMasterKey,
@@ -86,6 +90,9 @@ fn run(cli: Cli) -> Result<(), Error> {
                 with_storage(&config, |s| Box::pin(accounts::orgs(s, command))).await
             }
             Command::Providers(command) => providers::providers(&config, command).await,
+            Command::Prices(command) => {
+                with_storage(&config, |s| Box::pin(prices::prices(s, command))).await
+            }
             Command::RotateMasterKey => providers::rotate_master_key(&config).await,
         }
     })
