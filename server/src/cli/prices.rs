@@ -13,6 +13,10 @@ use crate::spend::catalogue_for;
 use crate::storage::Storage;
 
 #[derive(Subcommand, Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once per process from the command line"
+)]
 pub enum PricesCommand {
     /// List the prices (USD per million tokens) estimates are priced with.
     List {
