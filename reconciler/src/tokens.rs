@@ -128,6 +128,16 @@ impl TokenCounts {
             })
     }
 
+    /// Kind-by-kind sum, each kind stopping at `u64::MAX` (for running totals, where a count
+    /// that large is already far past anything real).
+    pub fn saturating_add(&self, other: &TokenCounts) -> TokenCounts {
+        TokenKind::ALL
+            .into_iter()
+            .fold(TokenCounts::default(), |sum, kind| {
+                sum.with(kind, self.get(kind).saturating_add(other.get(kind)))
+            })
+    }
+
     /// Rejects counts whose parts contradict each other (reasoning larger than output).
     pub fn validate(&self) -> Result<(), Error> {
         if self.reasoning > self.output {

@@ -9,17 +9,6 @@ use crate::{Catalogue, Month, Provider, Tier, TokenCounts, Usd, UtcDay};
 pub(super) type Cells = BTreeMap<(UtcDay, String), Cell>;
 pub(super) type Gathered = BTreeMap<(Month, Provider), Cells>;
 
-pub(super) fn add_tokens(a: &TokenCounts, b: &TokenCounts) -> TokenCounts {
-    TokenCounts {
-        input: a.input.saturating_add(b.input),
-        cache_read: a.cache_read.saturating_add(b.cache_read),
-        cache_write_5m: a.cache_write_5m.saturating_add(b.cache_write_5m),
-        cache_write_1h: a.cache_write_1h.saturating_add(b.cache_write_1h),
-        output: a.output.saturating_add(b.output),
-        reasoning: a.reasoning.saturating_add(b.reasoning),
-    }
-}
-
 /// Amounts beyond reckon's range (±9.2 billion USD) saturate rather than wrap; no real bill
 /// comes near.
 pub(super) fn add_usd(a: Usd, b: Usd) -> Usd {
@@ -31,7 +20,11 @@ pub(super) fn add_usd(a: Usd, b: Usd) -> Usd {
 }
 
 pub(super) fn sub_usd(a: Usd, b: Usd) -> Usd {
-    a.checked_sub(b).unwrap_or(Usd::ZERO)
+    a.checked_sub(b).unwrap_or(if b > Usd::ZERO {
+        Usd::from_nanos(i64::MIN)
+    } else {
+        Usd::from_nanos(i64::MAX)
+    })
 }
 
 /// The billable token count (reasoning is inside output).
@@ -120,7 +113,7 @@ pub(super) fn gather(
         if let Some(amount) = line.amount {
             sum.amount = Some(add_usd(sum.amount.unwrap_or(Usd::ZERO), amount));
         }
-        sum.tokens = add_tokens(&sum.tokens, &line.tokens);
+        sum.tokens = sum.tokens.saturating_add(&line.tokens);
         if line.tier == Tier::Priority {
             sum.priority_tokens = sum.priority_tokens.saturating_add(billable(&line.tokens));
         }
@@ -130,10 +123,10 @@ pub(super) fn gather(
         let sum = observed_sums
             .entry((&line.provider, line.day, line.model.as_str()))
             .or_default();
-        sum.tokens = add_tokens(&sum.tokens, &line.tokens);
+        sum.tokens = sum.tokens.saturating_add(&line.tokens);
         match line.reported {
             Some(reported) => sum.reported = add_usd(sum.reported, reported),
-            None => sum.unreported = add_tokens(&sum.unreported, &line.tokens),
+            None => sum.unreported = sum.unreported.saturating_add(&line.tokens),
         }
     }
     let mut gathered = Gathered::new();
@@ -142,14 +135,14 @@ pub(super) fn gather(
         if let Some(amount) = sum.amount {
             cell.billed = Some(add_usd(cell.billed.unwrap_or(Usd::ZERO), amount));
         }
-        cell.billed_tokens = add_tokens(&cell.billed_tokens, &sum.tokens);
+        cell.billed_tokens = cell.billed_tokens.saturating_add(&sum.tokens);
         cell.priority_tokens = cell.priority_tokens.saturating_add(sum.priority_tokens);
     }
     for ((provider, day, model), sum) in observed_sums {
         let estimate = (sum.unreported != TokenCounts::default())
             .then(|| catalogue.cost(provider, model, Tier::Standard, day, &sum.unreported));
         let cell = cell(&mut gathered, catalogue, provider, day, model);
-        cell.observed_tokens = add_tokens(&cell.observed_tokens, &sum.tokens);
+        cell.observed_tokens = cell.observed_tokens.saturating_add(&sum.tokens);
         cell.observed_reported = add_usd(cell.observed_reported, sum.reported);
         match estimate {
             Some(Some(estimated)) => {

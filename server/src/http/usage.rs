@@ -86,28 +86,30 @@ pub(super) fn tokens_json(tokens: &reconciler::TokenCounts) -> Value {
     })
 }
 
-pub(crate) async fn list(
-    State(state): State<AppState>,
-    actor: Actor,
-    Query(query): Query<RangeQuery>,
-) -> Result<axum::Json<Value>, Error> {
-    let (from, to) = day_range(&query.from, &query.to)?;
-    let groups = groups(&query.group_by, &UsageGroup::ALL, UsageGroup::as_str)?;
-    // Priced per day, provider and model, then summed into the groups asked for.
-    let mut fine_groups = groups.clone();
+/// Usage of the days `from..=to` as API rows, grouped by `groups`: priced per day, provider and
+/// model first, then summed. `adjust` may rewrite each fine row's group values before the sum
+/// (attribution merges identities there).
+pub(super) async fn priced_rows(
+    state: &AppState,
+    org_id: i64,
+    (from, to): (UtcDay, UtcDay),
+    groups: &[UsageGroup],
+    adjust: impl FnMut(&mut crate::storage::UsageRow),
+) -> Result<Vec<Value>, Error> {
+    let mut fine_groups = groups.to_vec();
     for group in crate::spend::PRICING_GROUPS {
         if !fine_groups.contains(&group) {
             fine_groups.push(group);
         }
     }
-    let fine = state
-        .storage
-        .usage(actor.org_id, from, to, &fine_groups)
-        .await?;
+    let mut fine = state.storage.usage(org_id, from, to, &fine_groups).await?;
+    fine.iter_mut().for_each(adjust);
     let catalogue =
-        crate::spend::catalogue_for(state.storage.as_ref(), &state.catalogue, actor.org_id).await?;
-    let rows = crate::spend::price_usage(fine, &groups, &catalogue);
-    let rows: Vec<Value> = rows
+        crate::spend::catalogue_for(state.storage.as_ref(), &state.catalogue, org_id).await?;
+    let money = |usd: Option<reconciler::Usd>| {
+        usd.map_or(Value::Null, |usd| Value::String(usd.to_string()))
+    };
+    Ok(crate::spend::price_usage(fine, groups, &catalogue)
         .into_iter()
         .map(|row| {
             let mut object = Map::new();
@@ -117,14 +119,21 @@ pub(crate) async fn list(
             object.insert("label".into(), Value::String(row.label));
             object.insert("records".into(), json!(row.records));
             object.insert("tokens".into(), tokens_json(&row.tokens));
-            let money = |usd: Option<reconciler::Usd>| {
-                usd.map_or(Value::Null, |usd| Value::String(usd.to_string()))
-            };
             object.insert("reported_cost_usd".into(), money(row.reported));
             object.insert("estimated_cost_usd".into(), money(row.estimated));
             object.insert("unpriced_tokens".into(), json!(row.unpriced_tokens));
             Value::Object(object)
         })
-        .collect();
+        .collect())
+}
+
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(query): Query<RangeQuery>,
+) -> Result<axum::Json<Value>, Error> {
+    let (from, to) = day_range(&query.from, &query.to)?;
+    let groups = groups(&query.group_by, &UsageGroup::ALL, UsageGroup::as_str)?;
+    let rows = priced_rows(&state, actor.org_id, (from, to), &groups, |_| {}).await?;
     Ok(axum::Json(json!({ "rows": rows })))
 }

@@ -149,15 +149,18 @@ impl Integrations {
     /// Test: a sync of the last 24 hours; the run says how it went.
     pub async fn test(&self, org_id: i64, id: i64) -> Result<SyncRun, Error> {
         let integration = self.get(org_id, id).await?;
-        self.run(&integration, "test", test_range(today())).await
+        let source = self.source_of(&integration).await?;
+        self.run(&integration, source, "test", test_range(today()))
+            .await
     }
 
     /// Sync now: the first sync backfills as far as the provider serves; later ones re-read
     /// the trailing window before the last complete day.
     pub async fn sync(&self, org_id: i64, id: i64) -> Result<SyncRun, Error> {
         let integration = self.get(org_id, id).await?;
-        let (kind, range) = self.sync_range(&integration).await?;
-        self.run(&integration, kind, range).await
+        let source = self.source_of(&integration).await?;
+        let (kind, range) = self.sync_range(&integration, source.as_deref());
+        self.run(&integration, source, kind, range).await
     }
 
     /// Runs every scheduled sync that is due, each in this process only if it claims it first.
@@ -169,9 +172,8 @@ impl Integrations {
         for (org_id, id) in &due {
             let outcome = async {
                 let integration = self.get(*org_id, *id).await?;
-                let (kind_of_run, range) = self.sync_range(&integration).await?;
-                let kind = ProviderKind::parse(&integration.kind)?;
-                let source = self.source_of(&integration, kind).await?;
+                let source = self.source_of(&integration).await?;
+                let (kind_of_run, range) = self.sync_range(&integration, source.as_deref());
                 self.run_claimed(&integration, source, kind_of_run, range)
                     .await
             }
@@ -194,10 +196,11 @@ impl Integrations {
 
     /// What the next sync of an integration reads: a backfill from as far as the provider
     /// serves, or the trailing window before the last complete day.
-    async fn sync_range(
+    fn sync_range(
         &self,
         integration: &Integration,
-    ) -> Result<(&'static str, DayRange), Error> {
+        source: Option<&dyn billing::BillingSource>,
+    ) -> (&'static str, DayRange) {
         let today = today();
         let (kind, from) = match integration
             .complete_through
@@ -209,16 +212,12 @@ impl Integrations {
                 // The trailing window ends with the last complete day.
                 day_before(done, self.settings.sync_trailing_days.saturating_sub(1)).min(today),
             ),
-            None => {
-                let kind = ProviderKind::parse(&integration.kind)?;
-                let earliest = match self.source_of(integration, kind).await? {
-                    Some(source) => source.earliest_day(today),
-                    None => today,
-                };
-                ("backfill", earliest)
-            }
+            None => (
+                "backfill",
+                source.map_or(today, |source| source.earliest_day(today)),
+            ),
         };
-        Ok((kind, DayRange { from, to: today }))
+        (kind, DayRange { from, to: today })
     }
 
     pub async fn remove(
@@ -244,11 +243,12 @@ impl Integrations {
         Ok(self.storage.runs(org_id, id).await?)
     }
 
+    /// The integration's bill source, its credentials opened from the vault.
     async fn source_of(
         &self,
         integration: &Integration,
-        kind: ProviderKind,
     ) -> Result<Option<Box<dyn billing::BillingSource>>, Error> {
+        let kind = ProviderKind::parse(&integration.kind)?;
         if kind.credential_fields().is_empty() {
             return bill_source(kind, &CredentialFields::default(), &self.settings);
         }
@@ -275,11 +275,10 @@ impl Integrations {
     async fn run(
         &self,
         integration: &Integration,
+        source: Option<Box<dyn billing::BillingSource>>,
         kind_of_run: &str,
         range: DayRange,
     ) -> Result<SyncRun, Error> {
-        let kind = ProviderKind::parse(&integration.kind)?;
-        let source = self.source_of(integration, kind).await?;
         let (org_id, id) = (integration.org_id, integration.id);
         let claimed = self
             .storage

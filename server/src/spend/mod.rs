@@ -45,17 +45,6 @@ pub struct PricedUsage {
     pub unpriced_tokens: u64,
 }
 
-fn add_tokens(a: &TokenCounts, b: &TokenCounts) -> TokenCounts {
-    TokenCounts {
-        input: a.input.saturating_add(b.input),
-        cache_read: a.cache_read.saturating_add(b.cache_read),
-        cache_write_5m: a.cache_write_5m.saturating_add(b.cache_write_5m),
-        cache_write_1h: a.cache_write_1h.saturating_add(b.cache_write_1h),
-        output: a.output.saturating_add(b.output),
-        reasoning: a.reasoning.saturating_add(b.reasoning),
-    }
-}
-
 fn add(a: Option<Usd>, b: Option<Usd>) -> Option<Usd> {
     match (a, b) {
         (Some(a), Some(b)) => a.checked_add(b),
@@ -113,7 +102,7 @@ pub fn price_usage(
             unpriced_tokens: 0,
         });
         entry.records = entry.records.saturating_add(row.records);
-        entry.tokens = add_tokens(&entry.tokens, &row.tokens);
+        entry.tokens = entry.tokens.saturating_add(&row.tokens);
         entry.reported = add(entry.reported, row.reported_cost);
         entry.estimated = add(entry.estimated, estimated);
         entry.unpriced_tokens = entry.unpriced_tokens.saturating_add(unpriced);

@@ -29,7 +29,7 @@ pub(super) const LINE_UPSERT: &str = "INSERT INTO billing_lines (org_id, integra
 macro_rules! upsert_lines {
     ($tx:ident, $org_id:expr, $integration_id:expr, $lines:expr, $now:expr) => {
         for line in $lines.iter() {
-            let tokens = $crate::storage::billing_lines::token_columns(&line.tokens)?;
+            let tokens = $crate::storage::usage_rows::signed(&line.tokens)?;
             sqlx::query($crate::storage::billing_lines::LINE_UPSERT)
                 .bind($org_id)
                 .bind($integration_id)
@@ -59,10 +59,6 @@ macro_rules! upsert_lines {
     };
 }
 pub(super) use upsert_lines;
-
-pub(super) fn token_columns(tokens: &TokenCounts) -> Result<[i64; 6], StorageError> {
-    super::usage_rows::signed(tokens)
-}
 
 /// What billing lines are grouped by.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
