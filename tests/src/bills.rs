@@ -25,10 +25,35 @@ pub fn cost_line(day: &str, cents: &str) -> BillingLine {
     }
 }
 
-/// An Anthropic integration whose test stored `lines`; its next sync is due now if `due`.
+/// A Cursor usage-based line: `cents` of `person`'s usage of `model` on `day`.
+pub fn cursor_line(day: &str, person: &str, model: &str, cents: &str) -> BillingLine {
+    BillingLine {
+        provider: Provider::Cursor,
+        model: model.into(),
+        person: person.into(),
+        description: "usage-based".into(),
+        source: "/teams/filtered-usage-events".into(),
+        natural_key: format!("cursor|{day}|{person}|{model}|{cents}"),
+        ..cost_line(day, cents)
+    }
+}
+
+/// An Anthropic integration whose test stored `lines` (reading the days from the first line's
+/// to the last's); its next sync is due now if `due`.
 pub async fn anthropic_integration(
     storage: &dyn Storage,
     org: i64,
+    lines: &[BillingLine],
+    due: bool,
+) -> Integration {
+    stored_integration(storage, org, "anthropic", lines, due).await
+}
+
+/// An integration of `kind` whose test stored `lines`, as [`anthropic_integration`].
+pub async fn stored_integration(
+    storage: &dyn Storage,
+    org: i64,
+    kind: &str,
     lines: &[BillingLine],
     due: bool,
 ) -> Integration {
@@ -46,7 +71,7 @@ pub async fn anthropic_integration(
     };
     let new = NewIntegration {
         org_id: org,
-        kind: "anthropic".into(),
+        kind: kind.into(),
         name: "stored bill".into(),
         account: String::new(),
         credential_hint: None,
@@ -68,8 +93,13 @@ pub async fn anthropic_integration(
         complete_through: None,
         next_sync_at_ms: None,
     };
+    // The test run read the days of its lines (coverage starts at the first day a run read).
+    let mut days: Vec<String> = lines.iter().map(|l| l.day.to_string()).collect();
+    days.sort();
+    let first = days.first().map_or("2026-11-01", String::as_str);
+    let last = days.last().map_or("2026-11-02", String::as_str);
     storage
-        .create_integration(&new, &seal, ("2026-11-01", "2026-11-02", test), &audit)
+        .create_integration(&new, &seal, (first, last, test), &audit)
         .await
         .unwrap()
 }

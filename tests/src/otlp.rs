@@ -124,3 +124,89 @@ pub async fn usage(app: &TestApp, reader: &Member, group_by: &str) -> Vec<Value>
         .json();
     body["rows"].as_array().unwrap().clone()
 }
+
+/// One Claude Code `api_request` event as its OTLP/JSON exporter sends it: `input` tokens of
+/// `claude-sonnet-4-5` at `time_ns` (Unix nanoseconds, UTC), with the cost it reports, if any.
+pub fn claude_code_request(
+    time_ns: i128,
+    email: &str,
+    input: u64,
+    cost_usd: Option<&str>,
+) -> Value {
+    let string = |key: &str, value: &str| json!({ "key": key, "value": { "stringValue": value } });
+    let int = |key: &str, value: u64| json!({ "key": key, "value": { "intValue": value } });
+    let mut attributes = vec![
+        string("team.id", "platform"),
+        string("user.email", email),
+        string("session.id", &format!("session-{time_ns}")),
+        string("anthropic.provider", "firstParty"),
+        string("event.name", "api_request"),
+        int("event.sequence", 1),
+        string("prompt.id", &format!("prompt-{time_ns}")),
+        string("model", "claude-sonnet-4-5"),
+        int("input_tokens", input),
+        int("output_tokens", 0),
+        int("cache_read_tokens", 0),
+        int("cache_creation_tokens", 0),
+    ];
+    if let Some(cost) = cost_usd {
+        // The exporter writes the cost as a JSON number.
+        let number: serde_json::Number = cost.parse().unwrap();
+        attributes.push(json!({ "key": "cost_usd", "value": { "doubleValue": number } }));
+    }
+    json!({ "resourceLogs": [{
+        "resource": { "attributes": [string("service.name", "claude-code")] },
+        "scopeLogs": [{
+            "scope": { "name": "com.anthropic.claude_code.events" },
+            "logRecords": [{
+                "timeUnixNano": time_ns.to_string(),
+                "body": { "stringValue": "claude_code.api_request" },
+                "attributes": attributes,
+            }],
+        }],
+    }]})
+}
+
+/// Posts an OTLP/JSON logs export with `key`; panics unless it is stored whole.
+pub async fn send_logs(app: &TestApp, key: &str, body: &Value) {
+    let response = reqwest::Client::new()
+        .post(format!("http://{}/v1/logs", app.otlp_http_addr))
+        .header("authorization", format!("Bearer {key}"))
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap(), json!({}));
+}
+
+/// One GenAI log record as an agent inside Cursor would export it (`service.name` `cursor`):
+/// `input` tokens of `model` by `email`, with OpenInference's `llm.cost.total` when given.
+pub fn cursor_request(
+    time_ns: i128,
+    email: &str,
+    model: &str,
+    input: u64,
+    cost_usd: Option<&str>,
+) -> Value {
+    let string = |key: &str, value: &str| json!({ "key": key, "value": { "stringValue": value } });
+    let mut attributes = vec![
+        string("user.email", email),
+        string("gen_ai.request.model", model),
+        string("gen_ai.response.id", &format!("resp-{time_ns}-{email}")),
+        json!({ "key": "gen_ai.usage.input_tokens", "value": { "intValue": input } }),
+        json!({ "key": "gen_ai.usage.output_tokens", "value": { "intValue": 0 } }),
+    ];
+    if let Some(cost) = cost_usd {
+        let number: serde_json::Number = cost.parse().unwrap();
+        attributes.push(json!({ "key": "llm.cost.total", "value": { "doubleValue": number } }));
+    }
+    json!({ "resourceLogs": [{
+        "resource": { "attributes": [string("service.name", "cursor")] },
+        "scopeLogs": [{ "scope": { "name": "cursor.agent" }, "logRecords": [{
+            "timeUnixNano": time_ns.to_string(),
+            "body": { "stringValue": "gen_ai.client.inference" },
+            "attributes": attributes,
+        }] }],
+    }]})
+}

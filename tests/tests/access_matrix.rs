@@ -48,9 +48,13 @@ fn decision(method: &Method, path: &str) -> Option<Decision> {
             "/api/v1/providers" | "/api/v1/providers/{id}/test" | "/api/v1/providers/{id}/sync",
         )
         | ("DELETE", "/api/v1/providers/{id}") => Roles(&[Owner, Admin]),
-        ("GET", "/api/v1/billing" | "/api/v1/reconciliation" | "/api/v1/attribution") => {
-            Roles(&[Owner, Admin, Finance, Viewer])
-        }
+        (
+            "GET",
+            "/api/v1/billing"
+            | "/api/v1/reconciliation"
+            | "/api/v1/reconciliation/people"
+            | "/api/v1/attribution",
+        ) => Roles(&[Owner, Admin, Finance, Viewer]),
         ("POST", "/api/v1/reconciliation/write-offs")
         | ("PUT", "/api/v1/reconciliation/tolerance") => Roles(&[Owner, Finance]),
         ("GET", "/api/v1/prices" | "/api/v1/reconciliation/tolerance") => {
@@ -191,6 +195,10 @@ async fn sample(
         ("GET", "/api/v1/reconciliation") => app.request(
             Method::GET,
             "/api/v1/reconciliation?from=2026-10&to=2026-11",
+        ),
+        ("GET", "/api/v1/reconciliation/people") => app.request(
+            Method::GET,
+            "/api/v1/reconciliation/people?period=2026-11&provider=cursor",
         ),
         ("POST", "/api/v1/reconciliation/write-offs") => {
             // A month with a bill and no telemetry: a variance that can be written off.

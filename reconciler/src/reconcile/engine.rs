@@ -105,12 +105,14 @@ fn row(inputs: &Inputs<'_>, month: Month, provider: Provider, cells: Cells) -> R
         });
     }
     let observed = add_usd(reported, estimated);
+    // A removed source's days are as final as they will ever be: nothing more will arrive.
     let not_final = has_bill
         && month.days().any(|day| {
             covered(day)
-                && !covering
-                    .iter()
-                    .any(|c| c.covers(day) && c.final_through.is_some_and(|f| day <= f))
+                && !covering.iter().any(|c| {
+                    c.covers(day)
+                        && (c.removed.is_some() || c.final_through.is_some_and(|f| day <= f))
+                })
         });
     if not_final {
         reasons.insert(Reason::NotYetFinal);

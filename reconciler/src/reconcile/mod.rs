@@ -4,12 +4,14 @@
 
 mod cells;
 mod engine;
+mod people;
 
 use rust_decimal::Decimal;
 
 use crate::{Month, Provider, Tier, TokenCounts, Usd, UtcDay};
 
 pub use engine::reconcile;
+pub use people::{PersonRow, people};
 
 /// A line of a provider's bill or usage report (estimates excluded by the caller).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::access::ClientAddr;
+use super::attribution::UNATTRIBUTED;
 use super::extract::{Json, Query};
 use super::usage::tokens_json;
 use super::users::acting;
@@ -95,6 +96,62 @@ pub(crate) async fn list(
         .map(row_json)
         .collect();
     Ok(axum::Json(json!({ "rows": rows })))
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PeopleQuery {
+    period: String,
+    provider: String,
+}
+
+/// `GET /api/v1/reconciliation/people?period=YYYY-MM&provider=P`: both sides per person, for
+/// providers whose bill names people; `people` is null with a note when it names nobody.
+pub(crate) async fn people(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(query): Query<PeopleQuery>,
+) -> Result<axum::Json<Value>, Error> {
+    let month = *months(&query.period, &query.period, 1)?
+        .first()
+        .ok_or_else(|| Error::Invalid("period: write YYYY-MM".into()))?;
+    let provider =
+        Provider::parse(&query.provider).map_err(|e| Error::Invalid(format!("provider: {e}")))?;
+    let found = crate::spend::people(
+        state.storage.as_ref(),
+        &state.catalogue,
+        actor.org_id,
+        month,
+        &provider,
+    )
+    .await?;
+    let rows = found.as_ref().map(|rows| {
+        rows.iter()
+            .map(|row| {
+                json!({
+                    "person": if row.person.is_empty() { UNATTRIBUTED } else { row.person.as_str() },
+                    "billed_usd": row.billed.to_string(),
+                    "billed_tokens": tokens_json(&row.billed_tokens),
+                    "observed_reported_usd": row.observed_reported.to_string(),
+                    "observed_estimated_usd": row.observed_estimated.to_string(),
+                    "observed_tokens": tokens_json(&row.observed_tokens),
+                    "unpriced_tokens": row.unpriced_tokens,
+                    "variance_usd": money(row.variance),
+                })
+            })
+            .collect::<Vec<_>>()
+    });
+    let note = found.is_none().then(|| {
+        format!(
+            "the bill of {provider} in {month} names no person, so it cannot be split by person"
+        )
+    });
+    Ok(axum::Json(json!({
+        "period": month.to_string(),
+        "provider": provider.to_string(),
+        "people": rows,
+        "note": note,
+    })))
 }
 
 #[derive(Deserialize, Debug)]

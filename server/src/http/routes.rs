@@ -159,6 +159,12 @@ pub(super) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(reconciliation::list),
         ),
         route(
+            Method::GET,
+            "/api/v1/reconciliation/people",
+            allowed(SpendRead),
+            get(reconciliation::people),
+        ),
+        route(
             Method::POST,
             "/api/v1/reconciliation/write-offs",
             allowed(SpendWriteOff),

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use reconciler::{Catalogue, Provider, Tier, TokenCounts, Usd, UtcDay};
 
 use crate::storage::{UsageGroup, UsageRow};
-pub use reconcile::{months, reconciliation};
+pub use reconcile::{months, people, reconciliation};
 
 use crate::Error;
 use crate::storage::Storage;

@@ -1,7 +1,9 @@
 //! The reconciliation of an organisation's months: billed lines, observed rollups, the bill
 //! sources' coverage and the write-offs read from storage, and handed to the pure engine.
 
-use reconciler::reconcile::{Coverage, Inputs, ObservedLine, Row, reconcile};
+use std::collections::HashMap;
+
+use reconciler::reconcile::{Coverage, Inputs, ObservedLine, PersonRow, Row, reconcile};
 use reconciler::{Catalogue, Month, Provider, UtcDay};
 
 use crate::Error;
@@ -25,51 +27,12 @@ pub async fn reconciliation(
     };
     let (from, to) = (first.first_day(), last.last_day());
     let billed = storage.billed_lines(org_id, from, to).await?;
-    let groups = [UsageGroup::Day, UsageGroup::Provider, UsageGroup::Model];
-    let observed: Vec<ObservedLine> = storage
-        .usage(org_id, from, to, &groups)
+    let observed: Vec<ObservedLine> = observed(storage, org_id, (from, to), None)
         .await?
         .into_iter()
-        .filter_map(|row| {
-            let value = |i: usize| {
-                row.groups
-                    .get(i)
-                    .map(|(_, v)| v.as_str())
-                    .unwrap_or_default()
-            };
-            Some(ObservedLine {
-                day: UtcDay::parse(value(0)).ok()?,
-                provider: Provider::parse(value(1)).ok()?,
-                model: value(2).to_owned(),
-                tokens: row.tokens,
-                reported: if row.label == "reported" {
-                    row.reported_cost
-                } else {
-                    None
-                },
-            })
-        })
+        .map(|(_, line)| line)
         .collect();
-    // A bill source covers every day until it is removed: its first sync backfills as far as
-    // the provider serves, and before that nothing else could have billed through it.
-    let coverage: Vec<Coverage> = storage
-        .integrations(org_id)
-        .await?
-        .into_iter()
-        .filter_map(|integration| {
-            let kind = ProviderKind::parse(&integration.kind).ok()?;
-            Some(Coverage {
-                provider: kind.provider(),
-                bill_source: !matches!(kind, ProviderKind::Gemini | ProviderKind::Windsurf),
-                from: UtcDay::from_ymd(1, 1, 1)?,
-                removed: integration.removed_at_ms.and_then(day_of_ms),
-                final_through: integration
-                    .complete_through
-                    .as_deref()
-                    .and_then(|d| UtcDay::parse(d).ok()),
-            })
-        })
-        .collect();
+    let coverage = coverage(storage, org_id).await?;
     let write_offs = engine_write_offs(&storage.write_offs(org_id).await?);
     let tolerance = storage.tolerance(org_id).await?;
     Ok(reconcile(Inputs {
@@ -81,6 +44,108 @@ pub async fn reconciliation(
         tolerance,
         months,
     }))
+}
+
+/// Observed rollups of the days `from..=to` per (day, provider, model), and per person (merged
+/// under an email where the person was seen beside one) when `person_of` names a provider.
+async fn observed(
+    storage: &dyn Storage,
+    org_id: i64,
+    (from, to): (UtcDay, UtcDay),
+    person_of: Option<&Provider>,
+) -> Result<Vec<(String, ObservedLine)>, Error> {
+    let mut groups = vec![UsageGroup::Day, UsageGroup::Provider, UsageGroup::Model];
+    let links: HashMap<String, String> = match person_of {
+        Some(_) => {
+            groups.push(UsageGroup::Person);
+            storage.identity_links(org_id).await?.into_iter().collect()
+        }
+        None => HashMap::new(),
+    };
+    let rows = storage.usage(org_id, from, to, &groups).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let value = |i: usize| {
+                row.groups
+                    .get(i)
+                    .map(|(_, v)| v.as_str())
+                    .unwrap_or_default()
+            };
+            let provider = Provider::parse(value(1)).ok()?;
+            if person_of.is_some_and(|p| p != &provider) {
+                return None;
+            }
+            let person = links
+                .get(value(3))
+                .map_or(value(3), String::as_str)
+                .to_owned();
+            let line = ObservedLine {
+                day: UtcDay::parse(value(0)).ok()?,
+                provider,
+                model: value(2).to_owned(),
+                tokens: row.tokens,
+                reported: if row.label == "reported" {
+                    row.reported_cost
+                } else {
+                    None
+                },
+            };
+            Some((person, line))
+        })
+        .collect())
+}
+
+/// Each bill source's coverage: from the first day its syncs read (the backfill's start; the
+/// integration's creation day before any sync succeeded) until it was removed.
+async fn coverage(storage: &dyn Storage, org_id: i64) -> Result<Vec<Coverage>, Error> {
+    let starts: HashMap<i64, UtcDay> = storage
+        .coverage_starts(org_id)
+        .await?
+        .into_iter()
+        .filter_map(|(id, day)| Some((id, UtcDay::parse(&day).ok()?)))
+        .collect();
+    Ok(storage
+        .integrations(org_id)
+        .await?
+        .into_iter()
+        .filter_map(|integration| {
+            let kind = ProviderKind::parse(&integration.kind).ok()?;
+            let created = day_of_ms(integration.created_at_ms)?;
+            let from = starts
+                .get(&integration.id)
+                .map_or(created, |start| (*start).min(created));
+            Some(Coverage {
+                provider: kind.provider(),
+                bill_source: !matches!(kind, ProviderKind::Gemini | ProviderKind::Windsurf),
+                from,
+                removed: integration.removed_at_ms.and_then(day_of_ms),
+                final_through: integration
+                    .complete_through
+                    .as_deref()
+                    .and_then(|d| UtcDay::parse(d).ok()),
+            })
+        })
+        .collect())
+}
+
+/// Both sides per person of one provider and month; `None` when its bill names nobody.
+pub async fn people(
+    storage: &dyn Storage,
+    built_in: &Catalogue,
+    org_id: i64,
+    month: Month,
+    provider: &Provider,
+) -> Result<Option<Vec<PersonRow>>, Error> {
+    let catalogue = &super::catalogue_for(storage, built_in, org_id).await?;
+    let range = (month.first_day(), month.last_day());
+    let billed = storage
+        .billed_lines_by_person(org_id, range.0, range.1, &provider.to_string())
+        .await?;
+    let observed = observed(storage, org_id, range, Some(provider)).await?;
+    Ok(reconciler::reconcile::people(
+        &billed, &observed, catalogue, month, provider,
+    ))
 }
 
 /// The months from `from` to `to`, at most `max` of them.

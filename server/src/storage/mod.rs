@@ -8,6 +8,7 @@
 
 mod api_tokens;
 mod audit;
+mod billed;
 mod billing_lines;
 mod covered_scopes;
 mod credentials;
@@ -37,6 +38,7 @@ use std::sync::Arc;
 
 pub use api_tokens::ApiTokenStore;
 pub use audit::AuditStore;
+pub use billed::BilledStore;
 pub use billing_lines::{BillingGroup, BillingRow, BillingStore};
 pub use credentials::CredentialStore;
 pub use error::StorageError;
@@ -86,6 +88,7 @@ pub trait Storage:
     + CredentialStore
     + SyncRunStore
     + ReconciliationStore
+    + BilledStore
     + PriceStore
     + Send
     + Sync

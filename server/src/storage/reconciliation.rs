@@ -1,14 +1,12 @@
-//! What the reconciliation reads besides usage: billed lines summed per day, provider, model
-//! and tier (estimates left out), and the write-offs finance recorded.
+//! The write-offs finance recorded against a reconciliation's residual.
 
-use reconciler::reconcile::{BilledLine, WriteOff};
-use reconciler::{Month, Provider, Tier, Usd, UtcDay};
+use reconciler::reconcile::WriteOff;
+use reconciler::{Month, Provider, Usd};
 
 use super::audit::audit_insert;
 use super::records::AuditEntry;
 use super::rows::Columns;
 use super::store::{SqlStore, with_pool};
-use super::usage_rows::{TOKEN_COLUMNS, unsigned};
 use super::{StorageError, now_ms};
 
 /// A write-off as recorded.
@@ -27,14 +25,6 @@ pub struct WriteOffRecord {
 
 #[async_trait::async_trait]
 pub trait ReconciliationStore {
-    /// Billed lines of the days `from..=to`, summed per (day, provider, model, tier).
-    async fn billed_lines(
-        &self,
-        org_id: i64,
-        from: UtcDay,
-        to: UtcDay,
-    ) -> Result<Vec<BilledLine>, StorageError>;
-
     async fn write_offs(&self, org_id: i64) -> Result<Vec<WriteOffRecord>, StorageError>;
 
     /// Records (or replaces) the write-off of one provider and month, with its audit entry.
@@ -63,74 +53,6 @@ const WRITE_OFF_COLUMNS: &str = "id, provider, month, variance_nanos, reason, ac
 
 #[async_trait::async_trait]
 impl ReconciliationStore for SqlStore {
-    async fn billed_lines(
-        &self,
-        org_id: i64,
-        from: UtcDay,
-        to: UtcDay,
-    ) -> Result<Vec<BilledLine>, StorageError> {
-        let sums: Vec<String> = TOKEN_COLUMNS
-            .split(", ")
-            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
-            .collect();
-        let select = format!(
-            "SELECT day, provider, model, service_tier, {}, \
-             CAST(SUM(amount_nanos) AS BIGINT) AS amount_nanos, \
-             CAST(COUNT(amount_nanos) AS BIGINT) AS priced \
-             FROM billing_lines WHERE org_id = $1 AND day >= $2 AND day <= $3 AND estimate = 0 \
-             GROUP BY day, provider, model, service_tier ORDER BY day, provider, model, service_tier",
-            sums.join(", ")
-        );
-        let rows = with_pool!(&self.pool, |p| {
-            let rows = sqlx::query(&select)
-                .bind(org_id)
-                .bind(from.to_string())
-                .bind(to.to_string())
-                .fetch_all(p)
-                .await?;
-            rows.iter()
-                .map(|row| {
-                    let mut tokens = [0i64; 6];
-                    for (slot, column) in tokens.iter_mut().zip(TOKEN_COLUMNS.split(", ")) {
-                        *slot = row.opt_int(column)?.unwrap_or(0);
-                    }
-                    let amount = (row.int("priced")? > 0)
-                        .then(|| row.opt_int("amount_nanos"))
-                        .transpose()?
-                        .flatten();
-                    Ok::<_, sqlx::Error>((
-                        row.text("day")?,
-                        row.text("provider")?,
-                        row.text("model")?,
-                        row.text("service_tier")?,
-                        tokens,
-                        amount,
-                    ))
-                })
-                .collect::<Result<Vec<_>, _>>()
-        })?;
-        rows.into_iter()
-            .map(|(day, provider, model, tier, tokens, amount)| {
-                let bad = |e: reconciler::Error| {
-                    StorageError::Conflict(format!("a stored billing line: {e}"))
-                };
-                Ok(BilledLine {
-                    day: UtcDay::parse(&day).map_err(bad)?,
-                    provider: Provider::parse(&provider).map_err(bad)?,
-                    model,
-                    // Batch and priority lines price differently; anything else is standard.
-                    tier: Tier::parse(&tier).unwrap_or(if tier.starts_with("priority") {
-                        Tier::Priority
-                    } else {
-                        Tier::Standard
-                    }),
-                    tokens: unsigned(tokens),
-                    amount: amount.map(Usd::from_nanos),
-                })
-            })
-            .collect()
-    }
-
     async fn write_offs(&self, org_id: i64) -> Result<Vec<WriteOffRecord>, StorageError> {
         let select = format!(
             "SELECT {WRITE_OFF_COLUMNS} FROM write_offs WHERE org_id = $1 ORDER BY month, provider"
