@@ -1,5 +1,6 @@
 //! The usage write path at the storage layer: a group holding events already stored beside
-//! new ones stores exactly the new ones, however many statements (padded or not) it takes.
+//! new ones stores exactly the new ones, however many statements (padded or not) it takes;
+//! rollups rebuilt from the events equal those the write path kept.
 
 use otlp_receiver::{IdempotencyKey, Identity, RecordKind, StoreOutcome, UsageRecord};
 use reckon_server::accounts::{Acting, create_telemetry_key};
@@ -10,6 +11,7 @@ use reconciler::{Provider, TokenCounts, TokenKind, Tool, Usd, UtcDay};
 backend_tests!(
     a_group_mixing_stored_and_new_events_stores_only_the_new_ones,
     hundreds_of_events_in_one_export_are_stored_once_each,
+    rebuilt_rollups_equal_the_written_ones_and_leave_other_days_alone,
 );
 
 const DAY_START_NS: u64 = 1_795_305_600_000_000_000; // 2026-11-22T00:00:00Z
@@ -112,5 +114,73 @@ async fn hundreds_of_events_in_one_export_are_stored_once_each(db: TestDatabase)
     let again: Vec<UsageRecord> = (1..=302).map(event).collect();
     assert_eq!(f.store(&[again]).await, [outcome(1, 301)]);
     assert_eq!(f.totals().await, (302, input + 402, cost + 302 * 1_000_000));
+    f.storage.close().await;
+}
+
+/// A delta metric point of `scope` (a fallback until an event covers the scope).
+fn fallback(n: u64, scope: &str) -> UsageRecord {
+    UsageRecord {
+        idempotency_key: IdempotencyKey::new(DAY_START_NS + n, &["fallback", scope]),
+        kind: RecordKind::Fallback {
+            scope: scope.into(),
+        },
+        reported_cost: None,
+        ..event(n)
+    }
+}
+
+async fn rebuilt_rollups_equal_the_written_ones_and_leave_other_days_alone(db: TestDatabase) {
+    let f = Fixture::new(&db).await;
+    let next_day = |mut record: UsageRecord| {
+        record.occurred_at_ns += 86_400_000_000_000;
+        record
+    };
+    // A metric counted until an event covering its scope arrives and takes it back out; an
+    // estimated (no cost) event; and usage on the next day.
+    let covering = UsageRecord {
+        kind: RecordKind::Event {
+            covers: vec!["scope-a".into()],
+        },
+        ..event(7)
+    };
+    let mut unreported = event(8);
+    unreported.reported_cost = None;
+    f.store(&[vec![fallback(1, "scope-a"), fallback(2, "scope-b")]])
+        .await;
+    f.store(&[
+        vec![covering, unreported, event(9)],
+        vec![next_day(event(10))],
+    ])
+    .await;
+    let all = [
+        UsageGroup::Day,
+        UsageGroup::Provider,
+        UsageGroup::Tool,
+        UsageGroup::Model,
+        UsageGroup::Person,
+        UsageGroup::Team,
+    ];
+    let (day, after): (UtcDay, UtcDay) =
+        ("2026-11-22".parse().unwrap(), "2026-11-23".parse().unwrap());
+    let written = f.storage.usage(f.org_id, day, after, &all).await.unwrap();
+    let records =
+        |rows: &[reckon_server::storage::UsageRow]| rows.iter().map(|r| r.records).sum::<i64>();
+    assert_eq!(
+        records(&written),
+        5,
+        "scope-b's metric, 4 events; scope-a's was taken back"
+    );
+
+    let rebuilt = f.storage.rebuild_rollups(f.org_id, day, day).await.unwrap();
+    // The day has two rollup rows: one per label.
+    assert_eq!((rebuilt.removed, rebuilt.written), (2, 2), "{rebuilt:?}");
+    assert_eq!(
+        f.storage.usage(f.org_id, day, after, &all).await.unwrap(),
+        written
+    );
+    // Usage stored after a rebuild adds to the rebuilt rows as before.
+    f.store(&[vec![event(11)]]).await;
+    let now = f.storage.usage(f.org_id, day, after, &all).await.unwrap();
+    assert_eq!(records(&now), 6);
     f.storage.close().await;
 }

@@ -4,6 +4,7 @@ mod accounts;
 mod prices;
 mod providers;
 mod telemetry_keys;
+mod usage;
 
 use std::process::ExitCode;
 
@@ -49,6 +50,9 @@ pub enum Command {
     /// The price catalogue estimates are priced with: list, set (add or override from a day on).
     #[command(subcommand)]
     Prices(prices::PricesCommand),
+    /// Observed usage upkeep: rebuild-rollups (recompute daily rollups from stored events).
+    #[command(subcommand)]
+    Usage(usage::UsageCommand),
     /// Seal every stored provider credential under a new master key.
     #[command(name = "rotate-master-key")]
     RotateMasterKey,
@@ -92,6 +96,9 @@ fn run(cli: Cli) -> Result<(), Error> {
             Command::Providers(command) => providers::providers(&config, command).await,
             Command::Prices(command) => {
                 with_storage(&config, |s| Box::pin(prices::prices(s, command))).await
+            }
+            Command::Usage(command) => {
+                with_storage(&config, |s| Box::pin(usage::usage(s, command))).await
             }
             Command::RotateMasterKey => providers::rotate_master_key(&config).await,
         }

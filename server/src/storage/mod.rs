@@ -19,6 +19,7 @@ mod postgres;
 mod prices;
 mod reconciliation;
 mod records;
+mod rollups;
 mod rows;
 mod schema;
 mod sessions;
@@ -50,6 +51,7 @@ pub use records::{
     ApiToken, AuditEntry, AuditEvent, Credentials, NewApiToken, NewSession, NewUser, SessionRecord,
     User,
 };
+pub use rollups::{RebuiltRollups, RollupStore};
 pub use schema::{ColumnSchema, TableSchema};
 pub use sessions::SessionStore;
 pub use store::SqlStore;
@@ -89,6 +91,7 @@ pub trait Storage:
     + SyncRunStore
     + ReconciliationStore
     + BilledStore
+    + RollupStore
     + PriceStore
     + Send
     + Sync

@@ -1,0 +1,90 @@
+//! Rebuilding the daily usage rollups of a range of days from the stored events: the repair
+//! for rollups that drifted (a restored backup, a bug fixed later), and what the benchmark times.
+
+use super::store::{SqlStore, with_pool};
+use super::usage_rows::{ROLLUP_COLUMNS, TOKEN_COLUMNS};
+use super::{Backend, Storage, StorageError};
+use reconciler::UtcDay;
+
+/// What a rebuild did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RebuiltRollups {
+    /// Rollup rows of the range before.
+    pub removed: u64,
+    /// Rollup rows written from the events.
+    pub written: u64,
+}
+
+#[async_trait::async_trait]
+pub trait RollupStore {
+    /// Replaces the rollups of the days `from..=to` with sums of the counted events of those
+    /// days, in one transaction that holds off the usage writer meanwhile, so no export is
+    /// counted twice or lost while it runs.
+    async fn rebuild_rollups(
+        &self,
+        org_id: i64,
+        from: UtcDay,
+        to: UtcDay,
+    ) -> Result<RebuiltRollups, StorageError>;
+}
+
+#[async_trait::async_trait]
+impl RollupStore for SqlStore {
+    async fn rebuild_rollups(
+        &self,
+        org_id: i64,
+        from: UtcDay,
+        to: UtcDay,
+    ) -> Result<RebuiltRollups, StorageError> {
+        let backend = self.backend();
+        let (begin, lock) = match backend {
+            // The write lock from the start: the usage writer waits until the rebuild commits.
+            Backend::Sqlite => ("BEGIN IMMEDIATE", None),
+            // Writers add to rollups in the transaction that stores their events: with the
+            // table locked against them, an export either committed before the rebuild read the
+            // events, or adds to the rebuilt rollups after it.
+            Backend::Postgres => (
+                "BEGIN",
+                Some("LOCK TABLE usage_rollups IN SHARE ROW EXCLUSIVE MODE"),
+            ),
+        };
+        let sums: Vec<String> = TOKEN_COLUMNS
+            .split(", ")
+            .map(|c| format!("CAST(SUM({c}) AS BIGINT)"))
+            .collect();
+        let insert = format!(
+            "INSERT INTO usage_rollups ({ROLLUP_COLUMNS}) \
+             SELECT org_id, day, provider, tool, model, person, team, \
+             CASE WHEN reported_cost_nanos IS NULL THEN 'estimated' ELSE 'reported' END AS label, \
+             CAST(COUNT(*) AS BIGINT), {}, CAST(COALESCE(SUM(reported_cost_nanos), 0) AS BIGINT) \
+             FROM usage_events WHERE org_id = $1 AND day >= $2 AND day <= $3 AND counted = 1 \
+             GROUP BY org_id, day, provider, tool, model, person, team, label",
+            sums.join(", ")
+        );
+        let delete = "DELETE FROM usage_rollups WHERE org_id = $1 AND day >= $2 AND day <= $3";
+        let (from, to) = (from.to_string(), to.to_string());
+        let rebuilt = with_pool!(&self.pool, |p| {
+            let mut tx = p.begin_with(begin).await?;
+            if let Some(lock) = lock {
+                sqlx::query(lock).execute(&mut *tx).await?;
+            }
+            let removed = sqlx::query(delete)
+                .bind(org_id)
+                .bind(&from)
+                .bind(&to)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let written = sqlx::query(&insert)
+                .bind(org_id)
+                .bind(&from)
+                .bind(&to)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(RebuiltRollups { removed, written })
+        })?;
+        Ok(rebuilt)
+    }
+}
