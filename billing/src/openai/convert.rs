@@ -57,8 +57,23 @@ fn cost_type(line_item: Option<&str>, quantity_unit: Option<&str>) -> CostType {
     }
 }
 
+/// The model a token line item names: `line_item` reads `<model>, input` (or `, output`,
+/// `, cached input`) in the captures seen; anything else names no model (`""`). Without the
+/// model, the dollars could not meet the tokens of the same model in the usage report, and
+/// every negotiated rate would read as untracked usage.
+fn model_of(line_item: Option<&str>) -> String {
+    let item = line_item.unwrap_or_default();
+    [", input", ", output", ", cached input"]
+        .iter()
+        .find_map(|suffix| item.strip_suffix(suffix))
+        .filter(|model| !model.trim().is_empty() && !model.contains(','))
+        .map(|model| crate::models::canonical_model(&Provider::OpenAi, model))
+        .unwrap_or_default()
+}
+
 /// A costs row (grouped by `project_id` and `line_item`): authoritative dollars. The costs
-/// endpoint names no model (only the free-text `line_item`), so `model` stays `""`.
+/// endpoint has no model field; the model comes from a token line item's text when it names
+/// one ([`model_of`]), else stays `""`.
 pub(crate) fn cost_line(day: UtcDay, row: CostRow) -> Result<Vec<BillingLine>, String> {
     if let Some(currency) = row.amount.currency.as_deref()
         && !currency.eq_ignore_ascii_case("usd")
@@ -76,6 +91,7 @@ pub(crate) fn cost_line(day: UtcDay, row: CostRow) -> Result<Vec<BillingLine>, S
     line.cost_type = cost_type(row.line_item.as_deref(), row.quantity_unit.as_deref());
     line.workspace = row.project_id.unwrap_or_default();
     line.api_key = row.api_key_id.unwrap_or_default();
+    line.model = model_of(row.line_item.as_deref());
     line.description = row.line_item.unwrap_or_default();
     line.amount = Some(amount);
     Ok(vec![line])

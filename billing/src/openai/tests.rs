@@ -42,11 +42,18 @@ fn cost_amounts_are_the_literal_dollars() {
         assert_eq!(line.workspace, "proj_abc");
         assert_eq!(line.description, "gpt-4o, input");
         assert_eq!(line.cost_type, CostType::Tokens);
-        assert_eq!(line.model, "");
+        // The token line item names its model, so the dollars meet the usage report's tokens.
+        assert_eq!(line.model, "gpt-4o");
     }
     let web =
-        cost(r#"{"amount":{"value":1,"currency":"usd"},"line_item":"Web search tool calls"}"#);
-    assert_eq!(web.unwrap().cost_type, CostType::WebSearch);
+        cost(r#"{"amount":{"value":1,"currency":"usd"},"line_item":"Web search tool calls"}"#)
+            .unwrap();
+    assert_eq!(web.cost_type, CostType::WebSearch);
+    assert_eq!(web.model, "", "names no model");
+    let cached = cost(
+        r#"{"amount":{"value":1,"currency":"usd"},"line_item":"gpt-5.1-codex, cached input"}"#,
+    );
+    assert_eq!(cached.unwrap().model, "gpt-5.1-codex");
     let other = cost(r#"{"amount":{"value":1,"currency":"usd"},"line_item":"Image models"}"#);
     assert_eq!(other.unwrap().cost_type, CostType::Other);
     let eur = cost(r#"{"amount":{"value":1,"currency":"eur"}}"#).unwrap_err();

@@ -101,7 +101,10 @@ async fn pulls_costs_and_usage_across_pages() {
         amounts,
         [usd("10.1425634"), usd("0.3"), usd("0.0000001"), usd("2.5")]
     );
-    assert!(costs.iter().all(|l| l.is_billed() && l.model.is_empty()));
+    assert!(costs.iter().all(|l| l.is_billed()));
+    // A token line item names its model; the web-search line does not.
+    assert_eq!(costs[0].model, "gpt-4o");
+    assert_eq!(costs[1].model, "");
     assert_eq!(costs[0].workspace, "proj_abc");
     assert_eq!(costs[0].description, "gpt-4o, input");
     assert_eq!(costs[0].cost_type, CostType::Tokens);
