@@ -38,7 +38,8 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    pub(crate) fn new(today: UtcDay) -> Scenario {
+    /// The dates of a demo generated on `today` (cheap: no usage is generated).
+    pub fn new(today: UtcDay) -> Scenario {
         let demo_month = today.month();
         let first = demo_month.first_day();
         let elapsed = i64::from(today.day_of_month()) - 1;

@@ -208,6 +208,25 @@ async fn unchanged_usage_matches_and_the_demo_month_explains_itself() {
     assert!(!has(&Provider::OpenAi, Reason::UntrackedUsage));
     let (provider, written) = demo.written_off();
     assert_eq!(row(&rows, written, &provider).status, Status::WrittenOff);
+    // The demo's months as finance reads them: stable numbers for seed and day.
+    let table: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {:<15} {:<12} billed {:>14} observed {:>14} + {:>14} unpriced {:>9} variance {:>14} {}",
+                r.month,
+                r.provider.as_str(),
+                r.status.as_str(),
+                r.billed.map(|b| b.to_string()).unwrap_or_else(|| "-".into()),
+                r.observed_reported,
+                r.observed_estimated,
+                r.unpriced_tokens,
+                r.variance.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
+                r.reasons.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(",")
+            )
+        })
+        .collect();
+    insta::assert_snapshot!("demo_months_2026_11_22", table.join("\n"));
     let openai = row(&rows, full, &Provider::OpenAi);
     assert!(openai.variance.unwrap() < reconciler::Usd::ZERO);
 }

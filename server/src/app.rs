@@ -24,6 +24,7 @@ pub struct Running {
     pub otlp_grpc_addr: SocketAddr,
     pub otlp_http_addr: SocketAddr,
     storage: Arc<dyn Storage>,
+    integrations: Arc<crate::integrations::Integrations>,
     stop: watch::Sender<bool>,
     servers: Vec<JoinHandle<Result<(), Error>>>,
 }
@@ -122,13 +123,14 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
             otlp_receiver::http_router(receiver),
             stopped.clone(),
         ),
-        tokio::spawn(schedule_syncs(integrations, stopped)),
+        tokio::spawn(schedule_syncs(integrations.clone(), stopped)),
     ];
     Ok(Running {
         http_addr,
         otlp_grpc_addr,
         otlp_http_addr,
         storage,
+        integrations,
         stop,
         servers,
     })
@@ -162,6 +164,10 @@ async fn schedule_syncs(
 impl Running {
     pub fn storage(&self) -> &Arc<dyn Storage> {
         &self.storage
+    }
+
+    pub fn integrations(&self) -> &Arc<crate::integrations::Integrations> {
+        &self.integrations
     }
 
     /// Stops accepting connections, lets requests in flight finish, and closes the database.

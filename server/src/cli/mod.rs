@@ -29,7 +29,12 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the server until SIGINT or SIGTERM, migrating the database first.
-    Serve,
+    Serve {
+        /// Start with a demo organisation of synthetic data (the Demo provider) and print its
+        /// owner's login. For evaluation only: never on a production data directory.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Create or update the database schema, then exit (serve does this at start too).
     Migrate,
     /// Manage users: create, list.
@@ -76,7 +81,7 @@ fn run(cli: Cli) -> Result<(), Error> {
     let runtime = tokio::runtime::Runtime::new().map_err(Error::Runtime)?;
     runtime.block_on(async {
         match cli.command {
-            Command::Serve => serve(&config).await,
+            Command::Serve { demo } => serve(&config, demo).await,
             Command::Migrate => migrate(&config).await,
             Command::Users(command) => {
                 with_storage(&config, |s| Box::pin(accounts::users(s, command))).await
@@ -105,14 +110,35 @@ fn run(cli: Cli) -> Result<(), Error> {
     })
 }
 
-async fn serve(config: &Config) -> Result<(), Error> {
+async fn serve(config: &Config, demo: bool) -> Result<(), Error> {
     tracing::info!(?config, "starting reckon");
+    let started = std::time::Instant::now();
     let shutdown = shutdown_signal()?;
     let running = app::start(config).await?;
     let base_url = config
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", running.http_addr));
+    if demo {
+        let prepared = crate::demo::prepare(
+            running.storage().as_ref(),
+            running.integrations(),
+            &config.data_dir,
+        )
+        .await;
+        let login = match prepared {
+            Ok(login) => login,
+            Err(error) => {
+                let _ = running.stop().await;
+                return Err(error);
+            }
+        };
+        tracing::warn!(
+            seeded = login.seeded,
+            "demo mode: the demo organisation holds synthetic data from the Demo provider; do not use this data directory in production"
+        );
+        print_demo_login(&base_url, &login, started.elapsed());
+    }
     // Part of starting: once reckon says it listens, it runs until it is told to stop.
     let setup_link =
         match crate::accounts::issue_setup_link(running.storage().as_ref(), &base_url).await {
@@ -173,6 +199,25 @@ fn shutdown_signal() -> Result<impl Future<Output = ()>, Error> {
             _ = terminate.recv() => {}
         }
     })
+}
+
+#[allow(
+    clippy::print_stdout,
+    reason = "the demo login is for the person who started reckon"
+)]
+fn print_demo_login(base_url: &str, login: &crate::demo::DemoLogin, took: std::time::Duration) {
+    println!(
+        "Demo ready in {:.1} s ({}): open {base_url}/ and sign in as {} with password {}",
+        took.as_secs_f64(),
+        if login.seeded {
+            "seeded now"
+        } else {
+            "reused from the data directory"
+        },
+        login.email,
+        login.password
+    );
+    println!("The demo organisation's data is synthetic (Demo provider): not for production.");
 }
 
 #[allow(

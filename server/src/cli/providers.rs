@@ -50,9 +50,13 @@ pub enum ProvidersCommand {
         #[arg(long, value_name = "SLUG")]
         org: Option<String>,
     },
-    /// Remove a provider: stops pulling and destroys its credentials; its billed lines stay.
+    /// Remove a provider: stops pulling and destroys its credentials; its billed lines stay
+    /// (with --purge, the Demo provider's data is deleted instead).
     Remove {
         id: i64,
+        /// Demo provider only: delete every row of its synthetic data.
+        #[arg(long)]
+        purge: bool,
         #[arg(long, value_name = "SLUG")]
         org: Option<String>,
     },
@@ -172,13 +176,22 @@ async fn run(
             let run = integrations.sync(org.id, id).await?;
             print_run(&run);
         }
-        ProvidersCommand::Remove { id, org } => {
+        ProvidersCommand::Remove { id, org, purge } => {
             let org = organization(store.as_ref(), org.as_deref()).await?;
-            let removed = integrations.remove(&Acting::cli(), org.id, id).await?;
-            eprintln!(
-                "removed usage provider {} ({}); its credentials are destroyed and its billed lines kept",
-                removed.id, removed.name
-            );
+            let removed = integrations
+                .remove(&Acting::cli(), org.id, id, purge)
+                .await?;
+            if purge {
+                eprintln!(
+                    "removed usage provider {} ({}) and purged its demo data",
+                    removed.id, removed.name
+                );
+            } else {
+                eprintln!(
+                    "removed usage provider {} ({}); its credentials are destroyed and its billed lines kept",
+                    removed.id, removed.name
+                );
+            }
         }
     }
     Ok(())

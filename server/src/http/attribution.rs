@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use axum::extract::State;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::AppState;
 use super::extract::Query;
@@ -51,5 +51,5 @@ pub(crate) async fn list(
         }
     };
     let rows = priced_rows(&state, actor.org_id, (from, to), &wanted, merge).await?;
-    Ok(axum::Json(json!({ "rows": rows })))
+    super::demo_label::labelled_rows(&state, actor.org_id, rows).await
 }

@@ -41,5 +41,5 @@ pub(crate) async fn list(
             Value::Object(object)
         })
         .collect();
-    Ok(axum::Json(json!({ "rows": rows })))
+    super::demo_label::labelled_rows(&state, actor.org_id, rows).await
 }

@@ -6,6 +6,7 @@ mod attribution;
 mod audit;
 mod billing;
 mod cookie;
+mod demo_label;
 mod error;
 mod exports;
 mod extract;

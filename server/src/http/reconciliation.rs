@@ -95,7 +95,7 @@ pub(crate) async fn list(
         .filter(|row| provider.as_ref().is_none_or(|p| *p == row.provider))
         .map(row_json)
         .collect();
-    Ok(axum::Json(json!({ "rows": rows })))
+    super::demo_label::labelled_rows(&state, actor.org_id, rows).await
 }
 
 #[derive(Deserialize, Debug)]
@@ -146,12 +146,14 @@ pub(crate) async fn people(
             "the bill of {provider} in {month} names no person, so it cannot be split by person"
         )
     });
-    Ok(axum::Json(json!({
+    let mut answer = json!({
         "period": month.to_string(),
         "provider": provider.to_string(),
         "people": rows,
         "note": note,
-    })))
+    });
+    super::demo_label::label(&state, actor.org_id, &mut answer).await?;
+    Ok(axum::Json(answer))
 }
 
 #[derive(Deserialize, Debug)]

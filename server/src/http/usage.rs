@@ -135,5 +135,5 @@ pub(crate) async fn list(
     let (from, to) = day_range(&query.from, &query.to)?;
     let groups = groups(&query.group_by, &UsageGroup::ALL, UsageGroup::as_str)?;
     let rows = priced_rows(&state, actor.org_id, (from, to), &groups, |_| {}).await?;
-    Ok(axum::Json(json!({ "rows": rows })))
+    super::demo_label::labelled_rows(&state, actor.org_id, rows).await
 }

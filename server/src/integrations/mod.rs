@@ -94,7 +94,11 @@ impl Integrations {
             ));
         }
         let checked = check_credentials(kind, fields)?;
-        let source = bill_source(kind, &checked.fields, &self.settings)?;
+        let source: Option<Box<dyn billing::BillingSource>> = if kind == ProviderKind::Demo {
+            Some(Box::new(crate::demo::DemoSource::new(today())))
+        } else {
+            bill_source(kind, &checked.fields, &self.settings)?
+        };
         let range = test_range(today());
         let pulled = match &source {
             Some(source) => source
@@ -140,10 +144,24 @@ impl Integrations {
             complete_through: None,
             next_sync_at_ms: None,
         };
-        Ok(self
+        let created = self
             .storage
             .create_integration(&new, &seal, (&from, &to, test), &audit)
-            .await?)
+            .await?;
+        if kind != ProviderKind::Demo {
+            return Ok(created);
+        }
+        // The demo is whole at once: its backfill now, then its telemetry and write-off.
+        let backfill = self.sync(org_id, created.id).await?;
+        if backfill.outcome != "succeeded" {
+            return Err(Error::ProviderTestFailed(
+                backfill
+                    .message
+                    .unwrap_or_else(|| "the demo backfill failed".into()),
+            ));
+        }
+        crate::demo::seed(&self.storage, acting, &created).await?;
+        self.get(org_id, created.id).await
     }
 
     /// Test: a sync of the last 24 hours; the run says how it went.
@@ -220,12 +238,28 @@ impl Integrations {
         (kind, DayRange { from, to: today })
     }
 
+    /// Removes a provider: its credentials are destroyed and its history kept — or, for the
+    /// Demo provider when `purge` is asked, every row it made is deleted.
     pub async fn remove(
         &self,
         acting: &Acting,
         org_id: i64,
         id: i64,
+        purge: bool,
     ) -> Result<Integration, Error> {
+        if purge {
+            let integration = self.get(org_id, id).await?;
+            if integration.kind != ProviderKind::Demo.as_str() {
+                return Err(Error::Invalid(
+                    "only the Demo provider's data can be purged: a real provider's bills are \
+                     history, kept after removal"
+                        .into(),
+                ));
+            }
+            crate::demo::purge(self.storage.as_ref(), acting, &integration).await?;
+            // Gone with its data: answered as it was just before.
+            return Ok(integration);
+        }
         let audit = acting.entry(
             org_id,
             "integration.remove",
@@ -249,6 +283,16 @@ impl Integrations {
         integration: &Integration,
     ) -> Result<Option<Box<dyn billing::BillingSource>>, Error> {
         let kind = ProviderKind::parse(&integration.kind)?;
+        if kind == ProviderKind::Demo {
+            if integration.status == "removed" {
+                return Err(Error::Invalid(format!(
+                    "usage provider {} has been removed; add the Demo provider again for new demo data",
+                    integration.id
+                )));
+            }
+            let generated_on = crate::demo::generated_on(integration)?;
+            return Ok(Some(Box::new(crate::demo::DemoSource::new(generated_on))));
+        }
         if kind.credential_fields().is_empty() {
             return bill_source(kind, &CredentialFields::default(), &self.settings);
         }

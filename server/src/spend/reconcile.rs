@@ -109,22 +109,30 @@ async fn coverage(storage: &dyn Storage, org_id: i64) -> Result<Vec<Coverage>, E
         .integrations(org_id)
         .await?
         .into_iter()
-        .filter_map(|integration| {
-            let kind = ProviderKind::parse(&integration.kind).ok()?;
-            let created = day_of_ms(integration.created_at_ms)?;
+        .flat_map(|integration| {
+            let Ok(kind) = ProviderKind::parse(&integration.kind) else {
+                return Vec::new();
+            };
+            let Some(created) = day_of_ms(integration.created_at_ms) else {
+                return Vec::new();
+            };
             let from = starts
                 .get(&integration.id)
                 .map_or(created, |start| (*start).min(created));
-            Some(Coverage {
+            let removed = integration.removed_at_ms.and_then(day_of_ms);
+            if kind == ProviderKind::Demo {
+                return crate::demo::coverage(created, from, removed);
+            }
+            vec![Coverage {
                 provider: kind.provider(),
                 bill_source: !matches!(kind, ProviderKind::Gemini | ProviderKind::Windsurf),
                 from,
-                removed: integration.removed_at_ms.and_then(day_of_ms),
+                removed,
                 final_through: integration
                     .complete_through
                     .as_deref()
                     .and_then(|d| UtcDay::parse(d).ok()),
-            })
+            }]
         })
         .collect())
 }

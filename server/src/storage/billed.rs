@@ -52,13 +52,60 @@ type SummedRow = (
     Option<i64>,
 );
 
+/// Finds a provider kind connected more than once: only then can lines overlap.
+pub(super) const RECONNECTED: &str =
+    "SELECT kind FROM integrations WHERE org_id = $1 GROUP BY kind HAVING COUNT(*) > 1";
+
+/// The statements that recompute `billing_daily` for org `$1`, days `$2..=$3`, from the lines.
+pub(super) fn refresh_statements(reconnected: bool) -> [String; 2] {
+    let sums: Vec<String> = TOKEN_COLUMNS
+        .split(", ")
+        .map(|c| format!("CAST(SUM({c}) AS BIGINT)"))
+        .collect();
+    let once = if reconnected { COUNTED_ONCE } else { "" };
+    [
+        "DELETE FROM billing_daily WHERE org_id = $1 AND day >= $2 AND day <= $3".to_owned(),
+        format!(
+            "INSERT INTO billing_daily (org_id, day, provider, model, service_tier, {TOKEN_COLUMNS}, \
+             amount_nanos) SELECT org_id, day, provider, model, service_tier, {}, \
+             CAST(SUM(amount_nanos) AS BIGINT) FROM billing_lines \
+             WHERE org_id = $1 AND day >= $2 AND day <= $3 AND estimate = 0{once} \
+             GROUP BY org_id, day, provider, model, service_tier",
+            sums.join(", ")
+        ),
+    ]
+}
+
+/// Recomputes `billing_daily` of org `$org_id`, days `$first..=$last` (text), in `$tx`: after
+/// any change to billing lines, in the transaction that made it.
+macro_rules! refresh_billed_days {
+    ($tx:ident, $org_id:expr, $first:expr, $last:expr) => {{
+        let (first, last): (String, String) = ($first, $last);
+        let reconnected = sqlx::query($crate::storage::billed::RECONNECTED)
+            .bind($org_id)
+            .fetch_optional(&mut *$tx)
+            .await?
+            .is_some();
+        for sql in $crate::storage::billed::refresh_statements(reconnected) {
+            sqlx::query(&sql)
+                .bind($org_id)
+                .bind(&first)
+                .bind(&last)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+pub(super) use refresh_billed_days;
+
 impl SqlStore {
     /// Whether any provider kind was connected more than once: only then can lines overlap.
     async fn has_reconnections(&self, org_id: i64) -> Result<bool, StorageError> {
-        let select = "SELECT kind FROM integrations WHERE org_id = $1 \
-                      GROUP BY kind HAVING COUNT(*) > 1";
         let found = with_pool!(&self.pool, |p| {
-            let row = sqlx::query(select).bind(org_id).fetch_optional(p).await?;
+            let row = sqlx::query(RECONNECTED)
+                .bind(org_id)
+                .fetch_optional(p)
+                .await?;
             Ok::<_, sqlx::Error>(row.is_some())
         })?;
         Ok(found)
@@ -82,16 +129,19 @@ impl SqlStore {
         } else {
             ""
         };
-        let once = if self.has_reconnections(org_id).await? {
-            COUNTED_ONCE
-        } else {
-            ""
+        // Without persons, the sums are kept ready in `billing_daily`.
+        let (table, estimates, once) = match provider {
+            Some(_) if self.has_reconnections(org_id).await? => {
+                ("billing_lines", " AND estimate = 0", COUNTED_ONCE)
+            }
+            Some(_) => ("billing_lines", " AND estimate = 0", ""),
+            None => ("billing_daily", "", ""),
         };
         let select = format!(
             "SELECT day, provider, model, service_tier, {person} AS who, {}, \
              CAST(SUM(amount_nanos) AS BIGINT) AS amount_nanos, \
              CAST(COUNT(amount_nanos) AS BIGINT) AS priced \
-             FROM billing_lines WHERE org_id = $1 AND day >= $2 AND day <= $3 AND estimate = 0\
+             FROM {table} WHERE org_id = $1 AND day >= $2 AND day <= $3{estimates}\
              {only}{once} GROUP BY day, provider, model, service_tier{group} \
              ORDER BY day, provider, model, service_tier{group}",
             sums.join(", ")

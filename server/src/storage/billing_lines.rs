@@ -25,7 +25,8 @@ pub(super) const LINE_UPSERT: &str = "INSERT INTO billing_lines (org_id, integra
     output_tokens = excluded.output_tokens, reasoning_tokens = excluded.reasoning_tokens, \
     amount_nanos = excluded.amount_nanos, updated_at_ms = excluded.updated_at_ms";
 
-/// Upserts `$lines` (`&[billing::BillingLine]`) of one integration inside transaction `$tx`.
+/// Upserts `$lines` (`&[billing::BillingLine]`) of one integration inside transaction `$tx`,
+/// and recomputes the daily sums of their days.
 macro_rules! upsert_lines {
     ($tx:ident, $org_id:expr, $integration_id:expr, $lines:expr, $now:expr) => {
         for line in $lines.iter() {
@@ -55,6 +56,15 @@ macro_rules! upsert_lines {
                 .bind($now)
                 .execute(&mut *$tx)
                 .await?;
+        }
+        let days = $lines.iter().map(|line| line.day);
+        if let (Some(first), Some(last)) = (days.clone().min(), days.max()) {
+            $crate::storage::billed::refresh_billed_days!(
+                $tx,
+                $org_id,
+                first.to_string(),
+                last.to_string()
+            );
         }
     };
 }

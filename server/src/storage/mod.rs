@@ -12,6 +12,7 @@ mod billed;
 mod billing_lines;
 mod covered_scopes;
 mod credentials;
+mod demo;
 mod error;
 mod integrations;
 mod organizations;
@@ -42,6 +43,7 @@ pub use audit::AuditStore;
 pub use billed::BilledStore;
 pub use billing_lines::{BillingGroup, BillingRow, BillingStore};
 pub use credentials::CredentialStore;
+pub use demo::{DemoStore, Purged};
 pub use error::StorageError;
 pub use integrations::{Integration, IntegrationStore, NewIntegration};
 pub use organizations::OrganizationStore;
@@ -92,6 +94,7 @@ pub trait Storage:
     + ReconciliationStore
     + BilledStore
     + RollupStore
+    + DemoStore
     + PriceStore
     + Send
     + Sync

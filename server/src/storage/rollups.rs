@@ -28,6 +28,42 @@ pub trait RollupStore {
     ) -> Result<RebuiltRollups, StorageError>;
 }
 
+/// The statements of a rebuild (`$1` org, `$2` first day, `$3` last day): delete the days'
+/// rollups, then insert the sums of their counted events. Run them in one transaction that
+/// holds off the usage writer.
+pub(super) fn rebuild_statements() -> (String, String) {
+    let sums: Vec<String> = TOKEN_COLUMNS
+        .split(", ")
+        .map(|c| format!("CAST(SUM({c}) AS BIGINT)"))
+        .collect();
+    let insert = format!(
+        "INSERT INTO usage_rollups ({ROLLUP_COLUMNS}) \
+         SELECT org_id, day, provider, tool, model, person, team, \
+         CASE WHEN reported_cost_nanos IS NULL THEN 'estimated' ELSE 'reported' END AS label, \
+         CAST(COUNT(*) AS BIGINT), {}, CAST(COALESCE(SUM(reported_cost_nanos), 0) AS BIGINT) \
+         FROM usage_events WHERE org_id = $1 AND day >= $2 AND day <= $3 AND counted = 1 \
+         GROUP BY org_id, day, provider, tool, model, person, team, label",
+        sums.join(", ")
+    );
+    let delete = "DELETE FROM usage_rollups WHERE org_id = $1 AND day >= $2 AND day <= $3";
+    (delete.to_owned(), insert)
+}
+
+/// How a rebuild's transaction begins, and the lock it takes first (see `rebuild_rollups`).
+pub(super) fn writer_exclusion(backend: Backend) -> (&'static str, Option<&'static str>) {
+    match backend {
+        // The write lock from the start: the usage writer waits until the rebuild commits.
+        Backend::Sqlite => ("BEGIN IMMEDIATE", None),
+        // Writers add to rollups in the transaction that stores their events: with the
+        // table locked against them, an export either committed before the rebuild read the
+        // events, or adds to the rebuilt rollups after it.
+        Backend::Postgres => (
+            "BEGIN",
+            Some("LOCK TABLE usage_rollups IN SHARE ROW EXCLUSIVE MODE"),
+        ),
+    }
+}
+
 #[async_trait::async_trait]
 impl RollupStore for SqlStore {
     async fn rebuild_rollups(
@@ -37,38 +73,15 @@ impl RollupStore for SqlStore {
         to: UtcDay,
     ) -> Result<RebuiltRollups, StorageError> {
         let backend = self.backend();
-        let (begin, lock) = match backend {
-            // The write lock from the start: the usage writer waits until the rebuild commits.
-            Backend::Sqlite => ("BEGIN IMMEDIATE", None),
-            // Writers add to rollups in the transaction that stores their events: with the
-            // table locked against them, an export either committed before the rebuild read the
-            // events, or adds to the rebuilt rollups after it.
-            Backend::Postgres => (
-                "BEGIN",
-                Some("LOCK TABLE usage_rollups IN SHARE ROW EXCLUSIVE MODE"),
-            ),
-        };
-        let sums: Vec<String> = TOKEN_COLUMNS
-            .split(", ")
-            .map(|c| format!("CAST(SUM({c}) AS BIGINT)"))
-            .collect();
-        let insert = format!(
-            "INSERT INTO usage_rollups ({ROLLUP_COLUMNS}) \
-             SELECT org_id, day, provider, tool, model, person, team, \
-             CASE WHEN reported_cost_nanos IS NULL THEN 'estimated' ELSE 'reported' END AS label, \
-             CAST(COUNT(*) AS BIGINT), {}, CAST(COALESCE(SUM(reported_cost_nanos), 0) AS BIGINT) \
-             FROM usage_events WHERE org_id = $1 AND day >= $2 AND day <= $3 AND counted = 1 \
-             GROUP BY org_id, day, provider, tool, model, person, team, label",
-            sums.join(", ")
-        );
-        let delete = "DELETE FROM usage_rollups WHERE org_id = $1 AND day >= $2 AND day <= $3";
+        let (begin, lock) = writer_exclusion(backend);
+        let (delete, insert) = rebuild_statements();
         let (from, to) = (from.to_string(), to.to_string());
         let rebuilt = with_pool!(&self.pool, |p| {
             let mut tx = p.begin_with(begin).await?;
             if let Some(lock) = lock {
                 sqlx::query(lock).execute(&mut *tx).await?;
             }
-            let removed = sqlx::query(delete)
+            let removed = sqlx::query(&delete)
                 .bind(org_id)
                 .bind(&from)
                 .bind(&to)
