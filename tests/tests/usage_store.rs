@@ -171,6 +171,21 @@ async fn rebuilt_rollups_equal_the_written_ones_and_leave_other_days_alone(db: T
         "scope-b's metric, 4 events; scope-a's was taken back"
     );
 
+    // Day, provider and model alone are read from the daily sums: the same figures.
+    let coarse = [UsageGroup::Day, UsageGroup::Provider, UsageGroup::Model];
+    let daily = f
+        .storage
+        .usage(f.org_id, day, after, &coarse)
+        .await
+        .unwrap();
+    assert_eq!(records(&daily), records(&written));
+    let input = |rows: &[reckon_server::storage::UsageRow]| {
+        rows.iter()
+            .map(|r| r.tokens.get(TokenKind::Input))
+            .sum::<u64>()
+    };
+    assert_eq!(input(&daily), input(&written));
+
     let rebuilt = f.storage.rebuild_rollups(f.org_id, day, day).await.unwrap();
     // The day has two rollup rows: one per label.
     assert_eq!((rebuilt.removed, rebuilt.written), (2, 2), "{rebuilt:?}");

@@ -4,7 +4,7 @@
 use super::audit::audit_insert;
 use super::billed::refresh_billed_days;
 use super::records::AuditEntry;
-use super::rollups::{rebuild_statements, writer_exclusion};
+use super::rollups::{rebuild_daily_statements, rebuild_statements, writer_exclusion};
 use super::store::{SqlStore, with_pool};
 use super::{Storage, StorageError};
 
@@ -175,7 +175,13 @@ impl DemoStore for SqlStore {
                         .rows_affected();
             }
             if let (Some(first), Some(last)) = range {
-                for sql in [&rebuild_delete, &rebuild_insert] {
+                let [daily_delete, daily_insert] = rebuild_daily_statements();
+                for sql in [
+                    &rebuild_delete,
+                    &rebuild_insert,
+                    &daily_delete,
+                    &daily_insert,
+                ] {
                     sqlx::query(sql)
                         .bind(org_id)
                         .bind(&first)

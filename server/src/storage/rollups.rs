@@ -2,7 +2,7 @@
 //! for rollups that drifted (a restored backup, a bug fixed later), and what the benchmark times.
 
 use super::store::{SqlStore, with_pool};
-use super::usage_rows::{ROLLUP_COLUMNS, TOKEN_COLUMNS};
+use super::usage_rows::{DAILY_COLUMNS, ROLLUP_COLUMNS, TOKEN_COLUMNS};
 use super::{Backend, Storage, StorageError};
 use reconciler::UtcDay;
 
@@ -47,6 +47,24 @@ pub(super) fn rebuild_statements() -> (String, String) {
     );
     let delete = "DELETE FROM usage_rollups WHERE org_id = $1 AND day >= $2 AND day <= $3";
     (delete.to_owned(), insert)
+}
+
+/// Then the statements that recompute `usage_daily` of the same days from the rollups.
+pub(super) fn rebuild_daily_statements() -> [String; 2] {
+    let sums: Vec<String> = DAILY_COLUMNS
+        .split(", ")
+        .skip(5)
+        .map(|c| format!("CAST(SUM({c}) AS BIGINT)"))
+        .collect();
+    [
+        "DELETE FROM usage_daily WHERE org_id = $1 AND day >= $2 AND day <= $3".to_owned(),
+        format!(
+            "INSERT INTO usage_daily ({DAILY_COLUMNS}) SELECT org_id, day, provider, model, label, \
+             {} FROM usage_rollups WHERE org_id = $1 AND day >= $2 AND day <= $3 \
+             GROUP BY org_id, day, provider, model, label",
+            sums.join(", ")
+        ),
+    ]
 }
 
 /// How a rebuild's transaction begins, and the lock it takes first (see `rebuild_rollups`).
@@ -95,6 +113,14 @@ impl RollupStore for SqlStore {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+            for sql in rebuild_daily_statements() {
+                sqlx::query(&sql)
+                    .bind(org_id)
+                    .bind(&from)
+                    .bind(&to)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(RebuiltRollups { removed, written })
         })?;

@@ -128,8 +128,19 @@ impl UsageStore for SqlStore {
             .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
             .collect::<Vec<_>>()
             .join(", ");
+        // Day, provider and model alone are kept summed in `usage_daily`: far fewer rows.
+        let table = if groups.iter().all(|g| {
+            matches!(
+                g,
+                UsageGroup::Day | UsageGroup::Provider | UsageGroup::Model
+            )
+        }) {
+            "usage_daily"
+        } else {
+            "usage_rollups"
+        };
         let select = format!(
-            "SELECT {list}, {sums} FROM usage_rollups WHERE org_id = $1 AND day >= $2 AND day <= $3 \
+            "SELECT {list}, {sums} FROM {table} WHERE org_id = $1 AND day >= $2 AND day <= $3 \
              GROUP BY {list} HAVING SUM(records) <> 0 ORDER BY {list}"
         );
         let rows = with_pool!(&self.pool, |p| {

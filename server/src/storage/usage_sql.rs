@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 
 use super::Backend;
-use super::usage_rows::{EVENT_COLUMNS, ROLLUP_COLUMNS};
+use super::usage_rows::{DAILY_COLUMNS, EVENT_COLUMNS, ROLLUP_COLUMNS};
 
 /// Rows per multi-row statement at most (29 parameters at most each: within SQLite's and
 /// PostgreSQL's limits).
@@ -65,9 +65,11 @@ pub(super) enum BatchSql {
     CoverScopes,
     /// `INSERT INTO usage_rollups … ON CONFLICT DO UPDATE` adding each row's summed change.
     AddToRollups,
+    /// The same for `usage_daily`, the rollups summed per (day, provider, model, label).
+    AddToDaily,
 }
 
-const STATEMENTS: usize = 4;
+const STATEMENTS: usize = 5;
 
 impl BatchSql {
     fn index(self) -> usize {
@@ -76,6 +78,7 @@ impl BatchSql {
             BatchSql::InsertEvents => 1,
             BatchSql::CoverScopes => 2,
             BatchSql::AddToRollups => 3,
+            BatchSql::AddToDaily => 4,
         }
     }
 }
@@ -137,6 +140,19 @@ fn build(which: BatchSql, rows: usize, backend: Backend) -> String {
                  ON CONFLICT (org_id, day, provider, tool, model, person, team, label) \
                  DO UPDATE SET {}",
                 values(ROLLUP_COLUMNS.split(',').count()),
+                sums.join(", ")
+            )
+        }
+        BatchSql::AddToDaily => {
+            let sums: Vec<String> = DAILY_COLUMNS
+                .split(", ")
+                .skip(5)
+                .map(|c| format!("{c} = usage_daily.{c} + excluded.{c}"))
+                .collect();
+            format!(
+                "INSERT INTO usage_daily ({DAILY_COLUMNS}) VALUES {} \
+                 ON CONFLICT (org_id, day, provider, model, label) DO UPDATE SET {}",
+                values(DAILY_COLUMNS.split(',').count()),
                 sums.join(", ")
             )
         }

@@ -18,7 +18,7 @@ use super::store::{SqlStore, with_pool};
 use super::usage::UsageBatch;
 use super::usage_rows::{
     EventRow, RollupChanges, SERIES_UPSERT, TOKEN_COLUMNS, bind_event, bind_rollup, contribution,
-    contribution_of_row, nanos, series_state, signed,
+    contribution_of_row, daily_changes, nanos, series_state, signed,
 };
 use super::usage_sql::{BatchSql, batch_sql, exact_chunks, padded, padded_chunks};
 use super::{Backend, Storage, StorageError, now_ms};
@@ -306,6 +306,27 @@ impl SqlStore {
                     sqlx::query(batch_sql(BatchSql::AddToRollups, chunk.len(), backend));
                 for (org_id, key, sums) in chunk {
                     query = bind_rollup!(query, *org_id, key, sums);
+                }
+                query.execute(&mut *tx).await?;
+            }
+            let daily = daily_changes(&rollups);
+            for chunk in exact_chunks(&daily) {
+                let mut query = sqlx::query(batch_sql(BatchSql::AddToDaily, chunk.len(), backend));
+                for (org_id, key, sums) in chunk {
+                    query = query
+                        .bind(*org_id)
+                        .bind(key[0])
+                        .bind(key[1])
+                        .bind(key[2])
+                        .bind(key[3])
+                        .bind(sums.0)
+                        .bind(sums.1[0])
+                        .bind(sums.1[1])
+                        .bind(sums.1[2])
+                        .bind(sums.1[3])
+                        .bind(sums.1[4])
+                        .bind(sums.1[5])
+                        .bind(sums.2);
                 }
                 query.execute(&mut *tx).await?;
             }
