@@ -40,9 +40,9 @@ pub async fn seed(
     storage: &Arc<dyn Storage>,
     acting: &Acting,
     integration: &Integration,
+    demo: &Demo,
 ) -> Result<Seeded, Error> {
     let org_id = integration.org_id;
-    let demo = Demo::generate(DEMO_SEED, generated_on(integration)?);
     let (key, secret) = create_telemetry_key(
         storage.as_ref(),
         org_id,

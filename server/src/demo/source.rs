@@ -15,15 +15,24 @@ use demo_provider::server::{self, DemoServer, credentials};
 /// The seed every Demo integration generates its organisation from.
 pub const DEMO_SEED: u64 = 20_261_122;
 
-/// Pulls the demo generated on `generated_on` (the integration's creation day).
-#[derive(Debug)]
+/// Pulls the demo generated on its day (the integration's creation day).
+#[derive(Debug, Clone)]
 pub struct DemoSource {
-    generated_on: UtcDay,
+    demo: Arc<Demo>,
 }
 
 impl DemoSource {
     pub fn new(generated_on: UtcDay) -> DemoSource {
-        DemoSource { generated_on }
+        DemoSource::of(Arc::new(Demo::generate(DEMO_SEED, generated_on)))
+    }
+
+    /// The source of a demo already generated (seeding reuses it).
+    pub fn of(demo: Arc<Demo>) -> DemoSource {
+        DemoSource { demo }
+    }
+
+    pub fn demo(&self) -> &Arc<Demo> {
+        &self.demo
     }
 }
 
@@ -77,12 +86,11 @@ impl BillingSource for DemoSource {
     }
 
     fn earliest_day(&self, _today: UtcDay) -> UtcDay {
-        demo_provider::Scenario::new(self.generated_on).first_day
+        self.demo.first_day()
     }
 
     async fn pull(&self, range: DayRange, progress: &dyn Progress) -> Result<Pulled, BillingError> {
-        let demo = Demo::generate(DEMO_SEED, self.generated_on);
-        let server = server::start(&demo)
+        let server = server::start(&self.demo)
             .await
             .map_err(|e| unavailable(format!("starting the demo provider: {e}")))?;
         let mut all = Pulled::default();

@@ -94,12 +94,19 @@ impl Integrations {
             ));
         }
         let checked = check_credentials(kind, fields)?;
-        let source: Option<Box<dyn billing::BillingSource>> = if kind == ProviderKind::Demo {
-            Some(Box::new(crate::demo::DemoSource::new(today())))
-        } else {
-            bill_source(kind, &checked.fields, &self.settings)?
+        let demo = (kind == ProviderKind::Demo).then(|| crate::demo::DemoSource::new(today()));
+        let source: Option<Box<dyn billing::BillingSource>> = match &demo {
+            Some(demo) => Some(Box::new(demo.clone())),
+            None => bill_source(kind, &checked.fields, &self.settings)?,
         };
-        let range = test_range(today());
+        // The demo is whole at once: its first run reads its whole history.
+        let range = match &demo {
+            Some(demo) => DayRange {
+                from: demo.demo().first_day(),
+                to: today(),
+            },
+            None => test_range(today()),
+        };
         let pulled = match &source {
             Some(source) => source
                 .pull(range, &NoProgress)
@@ -148,19 +155,11 @@ impl Integrations {
             .storage
             .create_integration(&new, &seal, (&from, &to, test), &audit)
             .await?;
-        if kind != ProviderKind::Demo {
+        let Some(demo) = demo else {
             return Ok(created);
-        }
-        // The demo is whole at once: its backfill now, then its telemetry and write-off.
-        let backfill = self.sync(org_id, created.id).await?;
-        if backfill.outcome != "succeeded" {
-            return Err(Error::ProviderTestFailed(
-                backfill
-                    .message
-                    .unwrap_or_else(|| "the demo backfill failed".into()),
-            ));
-        }
-        crate::demo::seed(&self.storage, acting, &created).await?;
+        };
+        // Then its telemetry and write-off.
+        crate::demo::seed(&self.storage, acting, &created, demo.demo()).await?;
         self.get(org_id, created.id).await
     }
 
