@@ -3,6 +3,7 @@
 
 mod app;
 pub mod bills;
+pub mod browser;
 mod database;
 pub mod fake_anthropic;
 mod members;

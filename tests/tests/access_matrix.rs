@@ -25,6 +25,18 @@ fn decision(method: &Method, path: &str) -> Option<Decision> {
     Some(match (method.as_str(), path) {
         ("GET", "/healthz" | "/readyz" | "/login" | "/setup") => Public(200),
         ("GET", "/") => Public(303),
+        ("GET", "/assets/reckon.css") => Public(200),
+        ("GET", "/spend/reconciliation") => Roles(&[Owner, Admin, Finance, Viewer]),
+        ("POST", "/spend/reconciliation/write-off") => Roles(&[Owner, Finance]),
+        ("GET", "/settings/ai/usage-providers") => SignedIn,
+        ("POST", "/settings/ai/usage-providers")
+        | (
+            "POST",
+            "/settings/ai/usage-providers/{id}/test"
+            | "/settings/ai/usage-providers/{id}/sync"
+            | "/settings/ai/usage-providers/{id}/remove",
+        )
+        | ("GET", "/settings/ai/usage-providers/{id}/remove") => Roles(&[Owner, Admin]),
         ("POST", "/login") => Public(200),
         ("POST", "/logout") => Public(303),
         ("POST", "/setup") => Public(410),
@@ -200,6 +212,27 @@ async fn sample(
             Method::GET,
             "/api/v1/reconciliation/people?period=2026-11&provider=cursor",
         ),
+        ("POST", "/spend/reconciliation/write-off") => {
+            let lines = [reckon_tests::bills::cost_line("2026-10-05", "150")];
+            reckon_tests::bills::anthropic_integration(storage, org, &lines, false).await;
+            app.request(Method::POST, path).form(&[
+                ("provider", "anthropic"),
+                ("period", "2026-10"),
+                ("reason", "seat true-up"),
+            ])
+        }
+        ("POST", "/settings/ai/usage-providers") => app
+            .request(Method::POST, path)
+            .form(&[("kind", "gemini"), ("name", unique("gemini").as_str())]),
+        (method, path) if path.starts_with("/settings/ai/usage-providers/{id}") => {
+            let id = configuration_free_provider(app, storage, org).await;
+            // As a browser posts these buttons' forms: form-encoded, with nothing ticked.
+            app.request(
+                method.parse().unwrap(),
+                &path.replace("{id}", &id.to_string()),
+            )
+            .form(&[("from", "button")])
+        }
         ("POST", "/api/v1/reconciliation/write-offs") => {
             // A month with a bill and no telemetry: a variance that can be written off.
             let lines = [reckon_tests::bills::cost_line("2026-10-05", "150")];
@@ -278,6 +311,15 @@ async fn anonymous_wrong_role_and_right_role_get_401_403_and_success(db: TestDat
                     anonymous.body
                 );
                 continue;
+            }
+            // A browser asking for a page is sent to sign in; everything else answers 401.
+            _ if spec.method == Method::GET && !spec.path.starts_with("/api/") => {
+                assert_eq!(
+                    anonymous.status, 303,
+                    "{route} anonymous: {}",
+                    anonymous.body
+                );
+                assert_eq!(anonymous.headers["location"], "/login", "{route}");
             }
             _ => {
                 assert_eq!(

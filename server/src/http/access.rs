@@ -41,8 +41,13 @@ pub(crate) async fn enforce(
     mut request: Request,
     next: Next,
 ) -> Response {
+    // A browser asking for a page without a session is sent to sign in; the API answers 401.
+    let page = request.method() == Method::GET && !request.uri().path().starts_with("/api/");
     match authorize(&state, access, &mut request).await {
         Ok(()) => next.run(request).await,
+        Err(Error::Unauthenticated(_)) if page => {
+            axum::response::Redirect::to("/login").into_response()
+        }
         Err(error) => error.into_response(),
     }
 }

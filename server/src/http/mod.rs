@@ -19,6 +19,7 @@ mod reconciliation;
 pub mod routes;
 mod sessions;
 mod telemetry_keys;
+mod ui;
 mod usage;
 mod users;
 

@@ -67,6 +67,8 @@ pub(crate) fn setup(status: StatusCode, token: &str, email: &str, error: Option<
 pub(crate) fn home(email: &str, role: &str, organization: &str) -> Response {
     let body = format!(
         "<p id=\"whoami\">Signed in as {} ({}) in {}.</p>\
+         <nav><ul><li><a href=\"/spend/reconciliation\">Spend → Reconciliation</a></li>\
+         <li><a href=\"/settings/ai/usage-providers\">Settings → AI → Usage Providers</a></li></ul></nav>\
          <form method=\"post\" action=\"/logout\"><button type=\"submit\">Sign out</button></form>",
         escape(email),
         escape(role),

@@ -170,51 +170,15 @@ pub(crate) async fn write_off(
     Extension(client): Extension<ClientAddr>,
     Json(body): Json<NewWriteOff>,
 ) -> Result<impl IntoResponse, Error> {
-    let reason = body.reason.trim();
-    if reason.is_empty() {
-        return Err(Error::Invalid("a write-off needs a reason".into()));
-    }
-    let provider =
-        Provider::parse(&body.provider).map_err(|e| Error::Invalid(format!("provider: {e}")))?;
-    let months = months(&body.period, &body.period, 1)?;
-    let rows = reconciliation(
-        state.storage.as_ref(),
-        &state.catalogue,
-        actor.org_id,
-        &months,
+    let (recorded, provider, months) = record_write_off(
+        &state,
+        &actor,
+        client,
+        &body.provider,
+        &body.period,
+        &body.reason,
     )
     .await?;
-    let row = rows
-        .iter()
-        .find(|row| row.provider == provider)
-        .ok_or_else(|| {
-            Error::NotFound(format!(
-                "nothing to reconcile for {provider} in {}",
-                body.period
-            ))
-        })?;
-    let variance = row.variance.ok_or_else(|| {
-        Error::Invalid(format!(
-            "the variance of {provider} in {} cannot be stated ({}), so it cannot be written off",
-            body.period,
-            row.variance_note.unwrap_or("unknown")
-        ))
-    })?;
-    let write_off = WriteOff {
-        provider: provider.clone(),
-        month: row.month,
-        variance,
-    };
-    let audit = acting(&actor, client).entry(
-        actor.org_id,
-        "spend.write_off",
-        format!("{provider} {}", row.month),
-        json!({ "variance_usd": variance.to_string(), "reason": reason }),
-    );
-    let recorded = state
-        .storage
-        .write_off(actor.org_id, &write_off, reason, &audit)
-        .await?;
     let rows = reconciliation(
         state.storage.as_ref(),
         &state.catalogue,
@@ -227,4 +191,66 @@ pub(crate) async fn write_off(
         StatusCode::CREATED,
         axum::Json(json!({ "write_off": recorded, "row": row })),
     ))
+}
+
+/// Writes off the current variance of (provider, period) with a reason, audited: for the REST
+/// API and the page alike.
+pub(crate) async fn record_write_off(
+    state: &AppState,
+    actor: &Actor,
+    client: ClientAddr,
+    provider_text: &str,
+    period: &str,
+    reason_text: &str,
+) -> Result<
+    (
+        crate::storage::WriteOffRecord,
+        Provider,
+        Vec<reconciler::Month>,
+    ),
+    Error,
+> {
+    let reason = reason_text.trim();
+    if reason.is_empty() {
+        return Err(Error::Invalid("a write-off needs a reason".into()));
+    }
+    let provider =
+        Provider::parse(provider_text).map_err(|e| Error::Invalid(format!("provider: {e}")))?;
+    let months = months(period, period, 1)?;
+    let rows = reconciliation(
+        state.storage.as_ref(),
+        &state.catalogue,
+        actor.org_id,
+        &months,
+    )
+    .await?;
+    let row = rows
+        .iter()
+        .find(|row| row.provider == provider)
+        .ok_or_else(|| {
+            Error::NotFound(format!("nothing to reconcile for {provider} in {}", period))
+        })?;
+    let variance = row.variance.ok_or_else(|| {
+        Error::Invalid(format!(
+            "the variance of {provider} in {} cannot be stated ({}), so it cannot be written off",
+            period,
+            row.variance_note.unwrap_or("unknown")
+        ))
+    })?;
+    let write_off = WriteOff {
+        provider: provider.clone(),
+        month: row.month,
+        variance,
+    };
+    let audit = acting(actor, client).entry(
+        actor.org_id,
+        "spend.write_off",
+        format!("{provider} {}", row.month),
+        json!({ "variance_usd": variance.to_string(), "reason": reason }),
+    );
+    let recorded = state
+        .storage
+        .write_off(actor.org_id, &write_off, reason, &audit)
+        .await?;
+    Ok((recorded, provider, months))
 }

@@ -6,7 +6,7 @@ use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 use super::{
     AppState, api_tokens, attribution, audit, billing, exports, health, prices, providers,
-    reconciliation, sessions, telemetry_keys, usage, users,
+    reconciliation, sessions, telemetry_keys, ui, usage, users,
 };
 use crate::auth::Permission;
 
@@ -59,6 +59,60 @@ pub(super) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route(Method::GET, "/login", Public, get(sessions::login_page)),
         route(Method::POST, "/login", Public, post(sessions::login)),
         route(Method::POST, "/logout", Public, post(sessions::logout)),
+        route(
+            Method::GET,
+            "/assets/reckon.css",
+            Public,
+            get(ui::stylesheet),
+        ),
+        route(
+            Method::GET,
+            "/spend/reconciliation",
+            allowed(SpendRead),
+            get(ui::reconciliation),
+        ),
+        route(
+            Method::POST,
+            "/spend/reconciliation/write-off",
+            allowed(SpendWriteOff),
+            post(ui::write_off),
+        ),
+        route(
+            Method::GET,
+            "/settings/ai/usage-providers",
+            SignedIn,
+            get(ui::providers),
+        ),
+        route(
+            Method::POST,
+            "/settings/ai/usage-providers",
+            allowed(SettingsIntegrationsUpdate),
+            post(ui::add_provider),
+        ),
+        route(
+            Method::POST,
+            "/settings/ai/usage-providers/{id}/test",
+            allowed(SettingsIntegrationsUpdate),
+            post(ui::test_provider),
+        ),
+        route(
+            Method::POST,
+            "/settings/ai/usage-providers/{id}/sync",
+            allowed(SettingsIntegrationsUpdate),
+            post(ui::sync_provider),
+        ),
+        route(
+            Method::GET,
+            "/settings/ai/usage-providers/{id}/remove",
+            allowed(SettingsIntegrationsUpdate),
+            get(ui::confirm_remove),
+        ),
+        route(
+            Method::POST,
+            "/settings/ai/usage-providers/{id}/remove",
+            allowed(SettingsIntegrationsUpdate),
+            post(ui::remove_provider),
+        ),
         route(Method::GET, "/setup", Public, get(sessions::setup_page)),
         route(Method::POST, "/setup", Public, post(sessions::setup)),
         route(Method::GET, "/api/v1/me", SignedIn, get(users::me)),

@@ -1,0 +1,136 @@
+//! The web UI in a real browser (headless Chromium) against the real server: sign in, add the
+//! Demo provider and Test it, a wrong Anthropic key shows the provider's own message with the
+//! form kept (the key not echoed), write off a month and find it in the audit log, remove the
+//! demo with its data, sign out. A screenshot of every page is saved in a folder the test prints.
+
+use reckon_server::auth::Role;
+use reckon_tests::browser::{TestBrowser, chromium};
+use reckon_tests::fake_anthropic::FakeAnthropic;
+use reckon_tests::{PASSWORD, TestApp, TestDatabase, add_member, require};
+use reqwest::Method;
+
+#[tokio::test]
+async fn an_owner_runs_the_month_end_in_the_browser() {
+    let Some(binary) = require(
+        "Chromium",
+        chromium(),
+        "install Debian's `chromium` package (or set RECKON_TEST_CHROMIUM)",
+    ) else {
+        return;
+    };
+    let db = TestDatabase::sqlite();
+    let storage = db.storage().await;
+    let org = storage.ensure_default_organization().await.unwrap().id;
+    let owner = add_member(storage.as_ref(), org, Role::Owner, "owner@example.com").await;
+    storage.close().await;
+    let anthropic = FakeAnthropic::start().await;
+    let app = TestApp::spawn_with(&db, &["--anthropic-base-url", &anthropic.base_url], &[]).await;
+    let base = format!("http://{}", app.http_addr);
+    let shots = std::env::temp_dir().join(format!("reckon-ui-screenshots-{}", std::process::id()));
+    println!("screenshots: {}", shots.display());
+    let browser =
+        TestBrowser::launch(&binary, &format!("{base}/spend/reconciliation"), shots).await;
+
+    // Signed out, a page sends the browser to sign in.
+    browser.wait_for_path("/login").await;
+    browser.screenshot("01-sign-in").await;
+    browser.fill("Email", "owner@example.com").await;
+    browser.fill("Password", PASSWORD).await;
+    browser.click("Sign in").await;
+    browser.wait_for("#whoami").await;
+    browser.click("Settings → AI → Usage Providers").await;
+    browser.wait_for_path("/settings/ai/usage-providers").await;
+    assert!(browser.text().await.contains("No usage provider yet"));
+    browser.screenshot("02-usage-providers-empty").await;
+
+    // Add the Demo provider: its warning badge shows.
+    browser.click("Add Provider").await;
+    browser
+        .click("Demo (synthetic data, not for production)")
+        .await;
+    browser.wait_for("form.add-provider").await;
+    browser.screenshot("03-add-demo").await;
+    browser.click("Save").await;
+    let notice = browser.wait_for("#notice").await;
+    assert!(notice.contains("Connected Demo"), "{notice}");
+    let page = browser.text().await;
+    assert!(page.contains("Demo data — not for production"), "{page}");
+    browser.screenshot("04-demo-added").await;
+
+    // Test it.
+    browser.click("Test").await;
+    browser.wait_for_path("/test").await;
+    let notice = browser.wait_for("#notice").await;
+    assert!(notice.starts_with("Test succeeded"), "{notice}");
+
+    // A wrong Anthropic key: the provider's own message, the form kept, the key not echoed.
+    browser
+        .goto(&format!("{base}/settings/ai/usage-providers?add=anthropic"))
+        .await;
+    browser.wait_for("form.add-provider").await;
+    browser
+        .fill("Admin API key", "sk-ant-admin01-wrong-key-0000")
+        .await;
+    browser.click("Save").await;
+    let notice = browser.wait_for("#notice.error").await;
+    assert!(notice.contains("invalid x-api-key"), "{notice}");
+    let html = browser.page.content().await.unwrap();
+    assert!(
+        html.contains("form class=\"add-provider\"") || html.contains("class=\"add-provider\"")
+    );
+    assert!(!html.contains("wrong-key"), "the key is never echoed back");
+    browser.screenshot("05-anthropic-refused").await;
+
+    // Reconciliation of the demo month: every provider's row, and a write-off.
+    browser.goto(&format!("{base}/spend/reconciliation")).await;
+    browser.wait_for("table.summary").await;
+    let page = browser.text().await;
+    for provider in ["anthropic", "openai", "cursor", "github_copilot", "google"] {
+        assert!(page.contains(provider), "{provider} missing: {page}");
+    }
+    assert!(
+        page.contains("provider_removed") && page.contains("priority_tier"),
+        "{page}"
+    );
+    browser.screenshot("06-reconciliation").await;
+    browser
+        .fill(
+            "Reason for writing off github_copilot",
+            "seats without telemetry, accepted",
+        )
+        .await;
+    browser.click_xpath("//section[@id='provider-github_copilot']//button[starts-with(normalize-space(.), 'Write off')]").await;
+    let notice = browser.wait_for("#notice").await;
+    assert!(notice.starts_with("Wrote off"), "{notice}");
+    browser.screenshot("07-written-off").await;
+    let audit = app
+        .send(app.authed(Method::GET, "/api/v1/audit", &owner.token))
+        .await;
+    assert!(
+        audit.body.contains("spend.write_off") && audit.body.contains("seats without telemetry")
+    );
+
+    // Remove the demo with its data, behind a confirmation that says what is kept.
+    browser
+        .goto(&format!("{base}/settings/ai/usage-providers"))
+        .await;
+    browser.click("Remove…").await;
+    let confirm = browser.wait_for("main").await;
+    assert!(confirm.contains("Its history is kept"), "{confirm}");
+    browser.screenshot("08-remove-confirm").await;
+    browser
+        .click_xpath("//main//button[normalize-space(.)='Remove']")
+        .await;
+    let notice = browser.wait_for("#notice").await;
+    assert!(notice.contains("deleted its demo data"), "{notice}");
+    browser.screenshot("09-removed").await;
+
+    // Sign out: pages send the browser to sign in again.
+    browser.click("Sign out").await;
+    browser.wait_for_path("/login").await;
+    browser.screenshot("10-signed-out").await;
+    browser.goto(&format!("{base}/spend/reconciliation")).await;
+    browser.wait_for_path("/login").await;
+    browser.close().await;
+    app.stop().await;
+}
