@@ -87,7 +87,26 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         vault,
         config.providers.clone(),
     ));
+    // Exporters reach the receiver at the public host (or the bound one) on the OTLP ports.
+    let host = config
+        .public_url
+        .as_deref()
+        .and_then(|u| url::Url::parse(u).ok())
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| {
+            let ip = otlp_http_addr.ip();
+            if ip.is_unspecified() {
+                "localhost".to_owned()
+            } else {
+                ip.to_string()
+            }
+        });
+    let otlp = web::telemetry_keys::OtlpEndpoints {
+        http: format!("http://{host}:{}", otlp_http_addr.port()),
+        grpc: format!("http://{host}:{}", otlp_grpc_addr.port()),
+    };
     let app = router(AppState {
+        otlp,
         storage: storage.clone(),
         integrations: integrations.clone(),
         catalogue: Arc::new(reconciler::Catalogue::built_in()),

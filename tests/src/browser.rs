@@ -23,7 +23,8 @@ const FLAGS: [&str; 5] = [
     "disable-sync",
 ];
 
-const WAIT: Duration = Duration::from_secs(20);
+/// Generous: seeding the demo on a busy 2-core machine takes several seconds.
+const WAIT: Duration = Duration::from_secs(60);
 
 /// A running browser and the page the test drives; closed (and its processes gone) on `close`
 /// or, failing that, on drop.
@@ -155,6 +156,24 @@ impl TestBrowser {
             .unwrap_or_else(|e| panic!("no input labelled {label:?}: {e}"));
         input.click().await.expect("focus the input");
         input.type_str(text).await.expect("type");
+    }
+
+    /// The `value` of the input matching `css`.
+    pub async fn value_of(&self, css: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(element) = self.page.find_element(css).await
+                && let Ok(Some(value)) = element.attribute("value").await
+            {
+                return value;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no `{css}` on {:?}",
+                self.url().await
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Clicks the element the XPath finds.

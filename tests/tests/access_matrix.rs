@@ -26,9 +26,13 @@ fn decision(method: &Method, path: &str) -> Option<Decision> {
         ("GET", "/healthz" | "/readyz" | "/login" | "/setup") => Public(200),
         ("GET", "/") => Public(303),
         ("GET", "/assets/reckon.css") => Public(200),
-        ("GET", "/spend/reconciliation") => Roles(&[Owner, Admin, Finance, Viewer]),
+        ("GET", "/spend/reconciliation" | "/spend/attribution") => {
+            Roles(&[Owner, Admin, Finance, Viewer])
+        }
         ("POST", "/spend/reconciliation/write-off") => Roles(&[Owner, Finance]),
         ("GET", "/settings/ai/usage-providers") => SignedIn,
+        ("GET" | "POST", "/settings/ai/telemetry-keys")
+        | ("GET" | "POST", "/settings/ai/telemetry-keys/{id}/revoke") => Roles(&[Owner, Admin]),
         ("POST", "/settings/ai/usage-providers")
         | (
             "POST",
@@ -220,6 +224,24 @@ async fn sample(
                 ("period", "2026-10"),
                 ("reason", "seat true-up"),
             ])
+        }
+        ("POST", "/settings/ai/telemetry-keys") => {
+            app.request(Method::POST, path).form(&[("name", "laptops")])
+        }
+        (method, "/settings/ai/telemetry-keys/{id}/revoke") => {
+            let (key, _) = reckon_server::accounts::create_telemetry_key(
+                storage,
+                org,
+                "to revoke",
+                &reckon_server::accounts::Acting::cli(),
+            )
+            .await
+            .unwrap();
+            app.request(
+                method.parse().unwrap(),
+                &format!("/settings/ai/telemetry-keys/{}/revoke", key.id),
+            )
+            .form(&[("from", "button")])
         }
         ("POST", "/settings/ai/usage-providers") => app
             .request(Method::POST, path)

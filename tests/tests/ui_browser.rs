@@ -1,6 +1,6 @@
 //! The web UI in a real browser (headless Chromium) against the real server: sign in, add the
 //! Demo provider and Test it, a wrong Anthropic key shows the provider's own message with the
-//! form kept (the key not echoed), write off a month and find it in the audit log, remove the
+//! form kept (the key not echoed), a telemetry key's export shows in Attribution, write off a month and find it in the audit log, remove the
 //! demo with its data, sign out. A screenshot of every page is saved in a folder the test prints.
 
 use reckon_server::auth::Role;
@@ -81,6 +81,41 @@ async fn an_owner_runs_the_month_end_in_the_browser() {
     assert!(!html.contains("wrong-key"), "the key is never echoed back");
     browser.screenshot("05-anthropic-refused").await;
 
+    // A telemetry key, shown once with its setup; a recorded Claude Code export sent with it
+    // shows up in Attribution with the tool's own cost.
+    browser.click("Settings → AI Telemetry Keys").await;
+    browser.wait_for_path("/settings/ai/telemetry-keys").await;
+    browser.fill("New key name", "laptops").await;
+    browser.click("Create key").await;
+    browser.wait_for(".new-key").await;
+    let key = browser.value_of("#new-key").await;
+    assert!(key.starts_with("rk_tel_"), "{key}");
+    let page = browser.text().await;
+    assert!(
+        page.contains(&format!(
+            "http://127.0.0.1:{}/v1/logs",
+            app.otlp_http_addr.port()
+        )),
+        "{page}"
+    );
+    browser.screenshot("06-telemetry-key-created").await;
+    reckon_tests::otlp::replay(&app, "claude-code-2.1.328-http-json-delta.jsonl", &key).await;
+    browser
+        .goto(&format!(
+            "{base}/spend/attribution?from=2026-11-01&to=2026-11-30&group_by=person"
+        ))
+        .await;
+    browser.wait_for("table").await;
+    let page = browser.text().await;
+    // The recorded developer (identified by Claude Code's user.id) and the tool's own cost.
+    let developer = "e0fbd3cfa5449823f6c1eff4afacefdf2c30da1f4dd129bdc1bd3002123345ca";
+    assert!(
+        page.lines()
+            .any(|line| line.starts_with(developer) && line.contains("0.00663 USD")),
+        "{page}"
+    );
+    browser.screenshot("07-attribution").await;
+
     // Reconciliation of the demo month: every provider's row, and a write-off.
     browser.goto(&format!("{base}/spend/reconciliation")).await;
     browser.wait_for("table.summary").await;
@@ -92,7 +127,7 @@ async fn an_owner_runs_the_month_end_in_the_browser() {
         page.contains("provider_removed") && page.contains("priority_tier"),
         "{page}"
     );
-    browser.screenshot("06-reconciliation").await;
+    browser.screenshot("08-reconciliation").await;
     browser
         .fill(
             "Reason for writing off github_copilot",
@@ -102,7 +137,7 @@ async fn an_owner_runs_the_month_end_in_the_browser() {
     browser.click_xpath("//section[@id='provider-github_copilot']//button[starts-with(normalize-space(.), 'Write off')]").await;
     let notice = browser.wait_for("#notice").await;
     assert!(notice.starts_with("Wrote off"), "{notice}");
-    browser.screenshot("07-written-off").await;
+    browser.screenshot("09-written-off").await;
     let audit = app
         .send(app.authed(Method::GET, "/api/v1/audit", &owner.token))
         .await;
@@ -117,18 +152,18 @@ async fn an_owner_runs_the_month_end_in_the_browser() {
     browser.click("Remove…").await;
     let confirm = browser.wait_for("main").await;
     assert!(confirm.contains("Its history is kept"), "{confirm}");
-    browser.screenshot("08-remove-confirm").await;
+    browser.screenshot("10-remove-confirm").await;
     browser
         .click_xpath("//main//button[normalize-space(.)='Remove']")
         .await;
     let notice = browser.wait_for("#notice").await;
     assert!(notice.contains("deleted its demo data"), "{notice}");
-    browser.screenshot("09-removed").await;
+    browser.screenshot("11-removed").await;
 
     // Sign out: pages send the browser to sign in again.
     browser.click("Sign out").await;
     browser.wait_for_path("/login").await;
-    browser.screenshot("10-signed-out").await;
+    browser.screenshot("12-signed-out").await;
     browser.goto(&format!("{base}/spend/reconciliation")).await;
     browser.wait_for_path("/login").await;
     browser.close().await;

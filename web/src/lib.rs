@@ -3,11 +3,13 @@
 //! [`WebData`], which the server implements (no SQL here). The stylesheet is served by the
 //! binary ([`STYLESHEET`]): no third-party origins.
 
+pub mod attribution;
 mod chart;
 pub mod data;
 mod layout;
 pub mod providers;
 pub mod reconciliation;
+pub mod telemetry_keys;
 
 pub use data::{
     AddProviderForm, CredentialField, DayCell, Notice, ProviderKindOption, ProviderRow,

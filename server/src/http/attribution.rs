@@ -28,9 +28,21 @@ pub(crate) async fn list(
     if wanted.is_empty() {
         wanted.push(UsageGroup::Person);
     }
+    let rows = attributed_rows(&state, actor.org_id, (from, to), &wanted).await?;
+    super::demo_label::labelled_rows(&state, actor.org_id, rows).await
+}
+
+/// Observed spend of the days `from..=to` grouped by `groups`, identities merged and the
+/// unattributed bucket named: for the API and the Attribution page alike.
+pub(crate) async fn attributed_rows(
+    state: &AppState,
+    org_id: i64,
+    (from, to): (reconciler::UtcDay, reconciler::UtcDay),
+    groups: &[UsageGroup],
+) -> Result<Vec<Value>, Error> {
     let links: HashMap<String, String> = state
         .storage
-        .identity_links(actor.org_id)
+        .identity_links(org_id)
         .await?
         .into_iter()
         .collect();
@@ -50,6 +62,5 @@ pub(crate) async fn list(
             }
         }
     };
-    let rows = priced_rows(&state, actor.org_id, (from, to), &wanted, merge).await?;
-    super::demo_label::labelled_rows(&state, actor.org_id, rows).await
+    priced_rows(state, org_id, (from, to), groups, merge).await
 }

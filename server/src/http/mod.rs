@@ -45,6 +45,8 @@ pub(crate) struct AppState {
     pub limiter: Arc<LoginLimiter>,
     pub sessions: SessionPolicy,
     pub cookie: CookieSettings,
+    /// Where exporters reach the OTLP receiver (for the setup shown with a new telemetry key).
+    pub otlp: web::telemetry_keys::OtlpEndpoints,
 }
 
 pub(crate) fn router(state: AppState) -> Router {

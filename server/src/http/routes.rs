@@ -72,10 +72,40 @@ pub(super) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(ui::reconciliation),
         ),
         route(
+            Method::GET,
+            "/spend/attribution",
+            allowed(SpendRead),
+            get(ui::attribution::page),
+        ),
+        route(
             Method::POST,
             "/spend/reconciliation/write-off",
             allowed(SpendWriteOff),
             post(ui::write_off),
+        ),
+        route(
+            Method::GET,
+            "/settings/ai/telemetry-keys",
+            allowed(TelemetryKeysManage),
+            get(ui::keys::list),
+        ),
+        route(
+            Method::POST,
+            "/settings/ai/telemetry-keys",
+            allowed(TelemetryKeysManage),
+            post(ui::keys::create),
+        ),
+        route(
+            Method::GET,
+            "/settings/ai/telemetry-keys/{id}/revoke",
+            allowed(TelemetryKeysManage),
+            get(ui::keys::confirm_revoke),
+        ),
+        route(
+            Method::POST,
+            "/settings/ai/telemetry-keys/{id}/revoke",
+            allowed(TelemetryKeysManage),
+            post(ui::keys::revoke),
         ),
         route(
             Method::GET,

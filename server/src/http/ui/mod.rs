@@ -2,7 +2,9 @@
 //! server reads, and the plain form posts behind their buttons (each answers with the page and
 //! its notice). Every page and action works without any client code.
 
+pub(crate) mod attribution;
 mod data;
+pub(crate) mod keys;
 
 use std::collections::BTreeMap;
 
@@ -35,7 +37,7 @@ pub(crate) async fn stylesheet() -> Response {
         .into_response()
 }
 
-fn status_of(error: &Error) -> StatusCode {
+pub(crate) fn status_of(error: &Error) -> StatusCode {
     match error {
         Error::Invalid(_) => StatusCode::BAD_REQUEST,
         Error::NotFound(_) => StatusCode::NOT_FOUND,
@@ -45,7 +47,7 @@ fn status_of(error: &Error) -> StatusCode {
 }
 
 /// The message a page shows for a failed action; internal failures are logged, not shown.
-fn error_notice(error: &Error) -> Notice {
+pub(crate) fn error_notice(error: &Error) -> Notice {
     if status_of(error) == StatusCode::INTERNAL_SERVER_ERROR {
         tracing::error!(%error, "a page action failed");
         return Notice::Error(
