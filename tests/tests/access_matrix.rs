@@ -30,7 +30,7 @@ fn decision(method: &Method, path: &str) -> Option<Decision> {
             Roles(&[Owner, Admin, Finance, Viewer])
         }
         ("POST", "/spend/reconciliation/write-off") => Roles(&[Owner, Finance]),
-        ("GET", "/settings/ai/usage-providers") => SignedIn,
+        ("GET", "/settings/ai/usage-providers" | "/ai/providers") => SignedIn,
         ("GET" | "POST", "/settings/ai/telemetry-keys")
         | ("GET" | "POST", "/settings/ai/telemetry-keys/{id}/revoke") => Roles(&[Owner, Admin]),
         ("POST", "/settings/ai/usage-providers")

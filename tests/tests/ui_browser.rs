@@ -116,6 +116,23 @@ async fn an_owner_runs_the_month_end_in_the_browser() {
     );
     browser.screenshot("07-attribution").await;
 
+    // The providers inventory: billed and seen, or billed without telemetry.
+    browser.click("AI Providers").await;
+    browser.wait_for_path("/ai/providers").await;
+    let page = browser.text().await;
+    let row = |page: &str, provider: &str| {
+        page.lines()
+            .find(|line| line.starts_with(provider))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(row(&page, "anthropic").contains("CONNECTED"), "{page}");
+    assert!(
+        row(&page, "github_copilot").contains("BILLING ONLY"),
+        "{page}"
+    );
+    browser.screenshot("08-ai-providers").await;
+
     // Reconciliation of the demo month: every provider's row, and a write-off.
     browser.goto(&format!("{base}/spend/reconciliation")).await;
     browser.wait_for("table.summary").await;
@@ -127,7 +144,7 @@ async fn an_owner_runs_the_month_end_in_the_browser() {
         page.contains("provider_removed") && page.contains("priority_tier"),
         "{page}"
     );
-    browser.screenshot("08-reconciliation").await;
+    browser.screenshot("09-reconciliation").await;
     browser
         .fill(
             "Reason for writing off github_copilot",
@@ -137,7 +154,7 @@ async fn an_owner_runs_the_month_end_in_the_browser() {
     browser.click_xpath("//section[@id='provider-github_copilot']//button[starts-with(normalize-space(.), 'Write off')]").await;
     let notice = browser.wait_for("#notice").await;
     assert!(notice.starts_with("Wrote off"), "{notice}");
-    browser.screenshot("09-written-off").await;
+    browser.screenshot("10-written-off").await;
     let audit = app
         .send(app.authed(Method::GET, "/api/v1/audit", &owner.token))
         .await;
@@ -152,18 +169,26 @@ async fn an_owner_runs_the_month_end_in_the_browser() {
     browser.click("Remove…").await;
     let confirm = browser.wait_for("main").await;
     assert!(confirm.contains("Its history is kept"), "{confirm}");
-    browser.screenshot("10-remove-confirm").await;
+    browser.screenshot("11-remove-confirm").await;
     browser
         .click_xpath("//main//button[normalize-space(.)='Remove']")
         .await;
     let notice = browser.wait_for("#notice").await;
     assert!(notice.contains("deleted its demo data"), "{notice}");
-    browser.screenshot("11-removed").await;
+    browser.screenshot("12-removed").await;
+
+    // Without the demo, the recorded Claude Code usage is a monitoring gap with a way to close it.
+    browser.goto(&format!("{base}/ai/providers")).await;
+    browser.wait_for("table").await;
+    let page = browser.text().await;
+    assert!(row(&page, "anthropic").contains("TELEMETRY ONLY"), "{page}");
+    assert!(page.contains("Connect anthropic"), "{page}");
+    browser.screenshot("14-ai-providers-gap").await;
 
     // Sign out: pages send the browser to sign in again.
     browser.click("Sign out").await;
     browser.wait_for_path("/login").await;
-    browser.screenshot("12-signed-out").await;
+    browser.screenshot("15-signed-out").await;
     browser.goto(&format!("{base}/spend/reconciliation")).await;
     browser.wait_for_path("/login").await;
     browser.close().await;

@@ -6,9 +6,10 @@ use leptos::prelude::*;
 use crate::data::{Notice, Viewer};
 
 /// The navigation entries, as (section, label, path).
-const NAV: [(&str, &str, &str); 4] = [
+const NAV: [(&str, &str, &str); 5] = [
     ("Spend", "Reconciliation", "/spend/reconciliation"),
     ("Spend", "Attribution", "/spend/attribution"),
+    ("AI", "Providers", "/ai/providers"),
     (
         "Settings → AI",
         "Usage Providers",

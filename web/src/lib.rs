@@ -6,6 +6,7 @@
 pub mod attribution;
 mod chart;
 pub mod data;
+pub mod inventory;
 mod layout;
 pub mod providers;
 pub mod reconciliation;

@@ -73,6 +73,12 @@ pub(super) fn routes() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         route(
             Method::GET,
+            "/ai/providers",
+            SignedIn,
+            get(ui::inventory::page),
+        ),
+        route(
+            Method::GET,
             "/spend/attribution",
             allowed(SpendRead),
             get(ui::attribution::page),

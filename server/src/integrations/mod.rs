@@ -135,8 +135,14 @@ impl Integrations {
             account: checked.account,
             credential_hint: checked.hint,
             created_by_user_id: acting.user_id,
-            // The first scheduled sync (the backfill) is due at once.
-            next_sync_at_ms: source.is_some().then(now_ms),
+            // The first scheduled sync (the backfill) is due at once; the demo's first run has
+            // read its whole history, so its next sync waits the usual interval.
+            next_sync_at_ms: source.is_some().then(|| match demo {
+                Some(_) => now_ms().saturating_add(
+                    i64::try_from(self.settings.sync_interval.as_millis()).unwrap_or(i64::MAX),
+                ),
+                None => now_ms(),
+            }),
         };
         let audit = acting.entry(
             org_id,

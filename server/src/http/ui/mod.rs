@@ -4,6 +4,7 @@
 
 pub(crate) mod attribution;
 mod data;
+pub(crate) mod inventory;
 pub(crate) mod keys;
 
 use std::collections::BTreeMap;
@@ -42,6 +43,7 @@ pub(crate) fn status_of(error: &Error) -> StatusCode {
         Error::Invalid(_) => StatusCode::BAD_REQUEST,
         Error::NotFound(_) => StatusCode::NOT_FOUND,
         Error::ProviderTestFailed(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::Storage(crate::storage::StorageError::Conflict(_)) => StatusCode::CONFLICT,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
