@@ -7,6 +7,7 @@ pub mod browser;
 mod database;
 pub mod fake_anthropic;
 mod members;
+pub mod month;
 pub mod otlp;
 mod skip;
 

@@ -1,0 +1,113 @@
+//! Page-rendering benchmark (a bench binary, not a timed test): the web UI's pages served by the
+//! real server (release build) over loopback, for the reconciliation benchmark's month — 5,000
+//! people, 10 million observed events stored through the write path and 1 million billed lines
+//! in SQLite. Each page is requested one at a time and timed from request to last byte; prints
+//! p50, p95 and the maximum per page.
+//!
+//! `cargo bench -p reckon-tests --bench pages` (RECKON_TEST_BENCH_EVENTS, default 10,000,000;
+//! RECKON_TEST_BENCH_LINES, default 1,000,000; RECKON_TEST_BENCH_REQUESTS, default 100).
+#![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
+#![allow(
+    clippy::float_arithmetic,
+    reason = "durations for the report, not money"
+)]
+
+use std::time::{Duration, Instant};
+
+use reckon_server::accounts::{Acting, create_telemetry_key};
+use reckon_server::auth::Role;
+use reckon_tests::bills::stored_integration;
+use reckon_tests::month::{billed, store_events};
+use reckon_tests::{TestApp, TestDatabase, add_member};
+use reconciler::Month;
+use reqwest::Method;
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn percentile(sorted: &[Duration], p: usize) -> f64 {
+    let index = (sorted.len() * p / 100).min(sorted.len() - 1);
+    sorted[index].as_secs_f64() * 1e3
+}
+
+#[tokio::main]
+async fn main() {
+    let events = env_number("RECKON_TEST_BENCH_EVENTS", 10_000_000);
+    let lines = env_number("RECKON_TEST_BENCH_LINES", 1_000_000);
+    let requests = env_number("RECKON_TEST_BENCH_REQUESTS", 100);
+    let month = Month::parse("2026-11").unwrap();
+    let db = TestDatabase::sqlite();
+    let storage = db.storage().await;
+    let org = storage.ensure_default_organization().await.unwrap().id;
+    let (key, _) = create_telemetry_key(storage.as_ref(), org, "bench", &Acting::cli())
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let stored = store_events(storage.as_ref(), org, key.id, month, events).await;
+    stored_integration(
+        storage.as_ref(),
+        org,
+        "anthropic",
+        &billed(month, lines),
+        false,
+    )
+    .await;
+    println!(
+        "stored {stored} events and {lines} billed lines in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let owner = add_member(storage.as_ref(), org, Role::Owner, "owner@example.com").await;
+    storage.close().await;
+    let app = TestApp::spawn(&db).await;
+    let pages = [
+        (
+            "Spend → Reconciliation",
+            "/spend/reconciliation?month=2026-11",
+        ),
+        (
+            "Spend → Attribution by person (5,000 rows)",
+            "/spend/attribution?from=2026-11-01&to=2026-11-30&group_by=person",
+        ),
+        (
+            "Spend → Attribution by team",
+            "/spend/attribution?from=2026-11-01&to=2026-11-30&group_by=team",
+        ),
+        ("AI → Providers", "/ai/providers"),
+        (
+            "Settings → AI → Usage Providers",
+            "/settings/ai/usage-providers",
+        ),
+        (
+            "Settings → AI → Telemetry Keys",
+            "/settings/ai/telemetry-keys",
+        ),
+    ];
+    println!("{requests} requests per page, one at a time, after 3 to warm up:");
+    for (name, path) in pages {
+        let mut times = Vec::new();
+        let mut bytes = 0;
+        for i in 0..requests + 3 {
+            let started = Instant::now();
+            let response = app.send(app.authed(Method::GET, path, &owner.token)).await;
+            let took = started.elapsed();
+            assert_eq!(response.status, 200, "{path}: {}", response.body);
+            bytes = response.body.len();
+            if i >= 3 {
+                times.push(took);
+            }
+        }
+        times.sort();
+        println!(
+            "{name}: p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms ({} KiB)",
+            percentile(&times, 50),
+            percentile(&times, 95),
+            percentile(&times, 100),
+            bytes / 1024
+        );
+    }
+    app.stop().await;
+}
