@@ -77,9 +77,11 @@ impl DemoStore for SqlStore {
     }
 
     async fn has_demo_data(&self, org_id: i64) -> Result<bool, StorageError> {
+        // From the (few) Demo integrations to their lines by the (integration, key) index:
+        // never a scan of the organisation's lines.
         let select = "SELECT 1 FROM telemetry_keys WHERE org_id = $1 AND demo_integration_id IS NOT NULL \
-                      UNION ALL SELECT 1 FROM billing_lines WHERE org_id = $1 AND integration_id IN \
-                      (SELECT id FROM integrations WHERE org_id = $1 AND kind = 'demo') LIMIT 1";
+                      UNION ALL SELECT 1 FROM integrations i WHERE i.org_id = $1 AND i.kind = 'demo' \
+                      AND EXISTS (SELECT 1 FROM billing_lines b WHERE b.integration_id = i.id) LIMIT 1";
         let found = with_pool!(&self.pool, |p| {
             let row = sqlx::query(select).bind(org_id).fetch_optional(p).await?;
             Ok::<_, sqlx::Error>(row.is_some())

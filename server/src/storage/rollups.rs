@@ -53,15 +53,15 @@ pub(super) fn rebuild_statements() -> (String, String) {
 pub(super) fn rebuild_daily_statements() -> [String; 2] {
     let sums: Vec<String> = DAILY_COLUMNS
         .split(", ")
-        .skip(5)
+        .skip(6)
         .map(|c| format!("CAST(SUM({c}) AS BIGINT)"))
         .collect();
     [
         "DELETE FROM usage_daily WHERE org_id = $1 AND day >= $2 AND day <= $3".to_owned(),
         format!(
-            "INSERT INTO usage_daily ({DAILY_COLUMNS}) SELECT org_id, day, provider, model, label, \
-             {} FROM usage_rollups WHERE org_id = $1 AND day >= $2 AND day <= $3 \
-             GROUP BY org_id, day, provider, model, label",
+            "INSERT INTO usage_daily ({DAILY_COLUMNS}) SELECT org_id, day, provider, tool, model, \
+             label, {} FROM usage_rollups WHERE org_id = $1 AND day >= $2 AND day <= $3 \
+             GROUP BY org_id, day, provider, tool, model, label",
             sums.join(", ")
         ),
     ]

@@ -128,11 +128,11 @@ impl UsageStore for SqlStore {
             .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
             .collect::<Vec<_>>()
             .join(", ");
-        // Day, provider and model alone are kept summed in `usage_daily`: far fewer rows.
+        // Day, provider, tool and model alone are kept summed in `usage_daily`: far fewer rows.
         let table = if groups.iter().all(|g| {
             matches!(
                 g,
-                UsageGroup::Day | UsageGroup::Provider | UsageGroup::Model
+                UsageGroup::Day | UsageGroup::Provider | UsageGroup::Tool | UsageGroup::Model
             )
         }) {
             "usage_daily"

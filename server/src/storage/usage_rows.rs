@@ -191,20 +191,20 @@ pub(super) const ROLLUP_COLUMNS: &str = "org_id, day, provider, tool, model, per
     records, input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, \
     output_tokens, reasoning_tokens, reported_cost_nanos";
 
-pub(super) const DAILY_COLUMNS: &str = "org_id, day, provider, model, label, records, \
+pub(super) const DAILY_COLUMNS: &str = "org_id, day, provider, tool, model, label, records, \
     input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, \
     output_tokens, reasoning_tokens, reported_cost_nanos";
 
-/// The rollup changes summed per (org, day, provider, model, label): the `usage_daily` rows
-/// they change, in key order.
+/// The rollup changes summed per (org, day, provider, tool, model, label): the `usage_daily`
+/// rows they change, in key order.
 pub(super) fn daily_changes<'a>(
     rollups: &[(i64, [&'a str; 7], &RollupSums)],
-) -> Vec<(i64, [&'a str; 4], RollupSums)> {
-    let mut daily: std::collections::BTreeMap<(i64, [&str; 4]), RollupSums> =
+) -> Vec<(i64, [&'a str; 5], RollupSums)> {
+    let mut daily: std::collections::BTreeMap<(i64, [&str; 5]), RollupSums> =
         std::collections::BTreeMap::new();
     for (org_id, key, sums) in rollups {
         let entry = daily
-            .entry((*org_id, [key[0], key[1], key[3], key[6]]))
+            .entry((*org_id, [key[0], key[1], key[2], key[3], key[6]]))
             .or_insert((0, [0; 6], 0));
         entry.0 = entry.0.saturating_add(sums.0);
         for (sum, n) in entry.1.iter_mut().zip(sums.1) {

@@ -65,7 +65,7 @@ pub(super) enum BatchSql {
     CoverScopes,
     /// `INSERT INTO usage_rollups … ON CONFLICT DO UPDATE` adding each row's summed change.
     AddToRollups,
-    /// The same for `usage_daily`, the rollups summed per (day, provider, model, label).
+    /// The same for `usage_daily`, the rollups summed per (day, provider, tool, model, label).
     AddToDaily,
 }
 
@@ -146,12 +146,12 @@ fn build(which: BatchSql, rows: usize, backend: Backend) -> String {
         BatchSql::AddToDaily => {
             let sums: Vec<String> = DAILY_COLUMNS
                 .split(", ")
-                .skip(5)
+                .skip(6)
                 .map(|c| format!("{c} = usage_daily.{c} + excluded.{c}"))
                 .collect();
             format!(
                 "INSERT INTO usage_daily ({DAILY_COLUMNS}) VALUES {} \
-                 ON CONFLICT (org_id, day, provider, model, label) DO UPDATE SET {}",
+                 ON CONFLICT (org_id, day, provider, tool, model, label) DO UPDATE SET {}",
                 values(DAILY_COLUMNS.split(',').count()),
                 sums.join(", ")
             )

@@ -319,6 +319,7 @@ impl SqlStore {
                         .bind(key[1])
                         .bind(key[2])
                         .bind(key[3])
+                        .bind(key[4])
                         .bind(sums.0)
                         .bind(sums.1[0])
                         .bind(sums.1[1])
