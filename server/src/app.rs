@@ -82,10 +82,13 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
             "created a new master key for provider credentials; back this file up (without it the stored credentials cannot be read), or set RECKON_MASTER_KEY"
         );
     }
+    // One usage writer for the process: the receiver's, and the Demo provider's seeding.
+    let sink = Arc::new(StorageSink::start(storage.clone()).map_err(Error::Runtime)?);
     let integrations = Arc::new(crate::integrations::Integrations::new(
         storage.clone(),
         vault,
         config.providers.clone(),
+        sink.clone(),
     ));
     // Exporters reach the receiver at the public host (or the bound one) on the OTLP ports.
     let host = config
@@ -122,7 +125,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         },
     });
     let receiver = Receiver::new(
-        Arc::new(StorageSink::start(storage.clone()).map_err(Error::Runtime)?),
+        sink,
         ReceiverLimits {
             max_body_bytes: config.otlp_max_body_bytes,
             max_decompressed_bytes: config.otlp_max_decompressed_bytes,

@@ -130,7 +130,13 @@ async fn run(
         config.providers.master_key.as_ref().map(|k| k.expose()),
         &config.data_dir,
     )?;
-    let integrations = Integrations::new(store.clone(), vault, config.providers.clone());
+    let sink = crate::telemetry::StorageSink::start(store.clone()).map_err(Error::Runtime)?;
+    let integrations = Integrations::new(
+        store.clone(),
+        vault,
+        config.providers.clone(),
+        Arc::new(sink),
+    );
     match command {
         ProvidersCommand::List { org } => {
             let org = organization(store.as_ref(), org.as_deref()).await?;

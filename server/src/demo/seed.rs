@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use demo_provider::{Demo, Export};
-use otlp_receiver::{Receiver, ReceiverLimits, RecordKind};
+use otlp_receiver::{Receiver, ReceiverLimits, RecordKind, UsageSink};
 use reconciler::reconcile::WriteOff;
 use reconciler::{Catalogue, UtcDay};
 use tokio::task::JoinSet;
@@ -17,7 +17,6 @@ use super::DEMO_SEED;
 use crate::Error;
 use crate::accounts::{Acting, create_telemetry_key};
 use crate::storage::{Integration, Purged, Storage};
-use crate::telemetry::StorageSink;
 
 /// Exports sent at once: enough for the storage writer to commit them in groups.
 const IN_FLIGHT: usize = 32;
@@ -38,6 +37,7 @@ pub fn generated_on(integration: &Integration) -> Result<UtcDay, Error> {
 /// the month the demo has written off (its variance as the reconciliation states it).
 pub async fn seed(
     storage: &Arc<dyn Storage>,
+    sink: Arc<dyn UsageSink>,
     acting: &Acting,
     integration: &Integration,
     demo: &Demo,
@@ -53,9 +53,9 @@ pub async fn seed(
     storage
         .mark_demo_key(org_id, key.id, integration.id)
         .await?;
-    let sink = StorageSink::start(storage.clone()).map_err(Error::Runtime)?;
-    let router =
-        otlp_receiver::http_router(Receiver::new(Arc::new(sink), ReceiverLimits::default()));
+    // The process's own usage writer: a writer of its own would open database connections on
+    // a runtime that ends with it, and leave them broken in the shared pool.
+    let router = otlp_receiver::http_router(Receiver::new(sink, ReceiverLimits::default()));
     let mut sending = JoinSet::new();
     let mut exports = 0usize;
     for export in demo.telemetry() {

@@ -40,12 +40,17 @@ pub(crate) async fn attributed_rows(
     (from, to): (reconciler::UtcDay, reconciler::UtcDay),
     groups: &[UsageGroup],
 ) -> Result<Vec<Value>, Error> {
-    let links: HashMap<String, String> = state
-        .storage
-        .identity_links(org_id)
-        .await?
-        .into_iter()
-        .collect();
+    // The links are read from the stored events: only when persons are shown.
+    let links: HashMap<String, String> = if groups.contains(&UsageGroup::Person) {
+        state
+            .storage
+            .identity_links(org_id)
+            .await?
+            .into_iter()
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let merge = |row: &mut crate::storage::UsageRow| {
         for (group, value) in &mut row.groups {
             match group {

@@ -24,6 +24,8 @@ pub struct Integrations {
     storage: Arc<dyn Storage>,
     vault: Vault,
     settings: ProviderSettings,
+    /// Where the Demo provider's telemetry is stored: the process's one usage writer.
+    usage_sink: Arc<crate::telemetry::StorageSink>,
 }
 
 /// Today as a UTC day.
@@ -53,15 +55,17 @@ fn test_range(today: UtcDay) -> DayRange {
 }
 
 impl Integrations {
-    pub fn new(
+    pub(crate) fn new(
         storage: Arc<dyn Storage>,
         vault: Vault,
         settings: ProviderSettings,
+        usage_sink: Arc<crate::telemetry::StorageSink>,
     ) -> Integrations {
         Integrations {
             storage,
             vault,
             settings,
+            usage_sink,
         }
     }
 
@@ -165,7 +169,14 @@ impl Integrations {
             return Ok(created);
         };
         // Then its telemetry and write-off.
-        crate::demo::seed(&self.storage, acting, &created, demo.demo()).await?;
+        crate::demo::seed(
+            &self.storage,
+            self.usage_sink.clone(),
+            acting,
+            &created,
+            demo.demo(),
+        )
+        .await?;
         self.get(org_id, created.id).await
     }
 
