@@ -74,6 +74,16 @@ impl TestDatabase {
             .unwrap_or_else(|e| panic!("opening the test database: {e}"))
     }
 
+    /// Runs `reckon ARGS` against this database and data directory, with `input` on stdin.
+    pub fn reckon(&self, args: &[&str], input: Option<&str>) -> crate::Output {
+        let mut all: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        all.extend(self.cli_args());
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        let data_dir = self.data_dir();
+        let dir = data_dir.parent().expect("the data dir has a parent");
+        crate::TestApp::run_with_input(&all, &[], dir, input)
+    }
+
     /// The flags that point a `reckon` command at this database and its data directory.
     pub fn cli_args(&self) -> Vec<String> {
         vec![

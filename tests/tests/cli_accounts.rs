@@ -5,10 +5,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 fn reckon(db: &TestDatabase, args: &[&str], input: Option<&str>) -> Output {
-    let mut all: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    all.extend(db.cli_args());
-    let all: Vec<&str> = all.iter().map(String::as_str).collect();
-    TestApp::run_with_input(&all, &[], db.data_dir().parent().unwrap(), input)
+    db.reckon(args, input)
 }
 
 #[tokio::test]

@@ -7,10 +7,7 @@ use reckon_tests::{Output, TestApp, TestDatabase, backend_tests};
 backend_tests!(a_price_set_at_the_command_line_prices_estimates);
 
 fn reckon(db: &TestDatabase, args: &[&str]) -> Output {
-    let mut all: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    all.extend(db.cli_args());
-    let all: Vec<&str> = all.iter().map(String::as_str).collect();
-    TestApp::run(&all, &[], db.data_dir().parent().unwrap())
+    db.reckon(args, None)
 }
 
 async fn a_price_set_at_the_command_line_prices_estimates(db: TestDatabase) {

@@ -7,10 +7,7 @@ use reckon_tests::{Output, TestApp, TestDatabase, backend_tests};
 backend_tests!(rebuilding_rollups_at_the_command_line_keeps_usage_exact);
 
 fn reckon(db: &TestDatabase, args: &[&str]) -> Output {
-    let mut all: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    all.extend(db.cli_args());
-    let all: Vec<&str> = all.iter().map(String::as_str).collect();
-    TestApp::run(&all, &[], db.data_dir().parent().unwrap())
+    db.reckon(args, None)
 }
 
 async fn rebuilding_rollups_at_the_command_line_keeps_usage_exact(db: TestDatabase) {
