@@ -70,6 +70,19 @@ impl Price {
 
     /// What `tokens` cost at this price; `None` when a kind with tokens has no price.
     pub fn cost(&self, tokens: &TokenCounts) -> Option<Usd> {
+        Usd::from_decimal(self.exact_cost(tokens)?).ok()
+    }
+
+    /// What `tokens` cost at this price in dollars, not rounded: sums of these rounded once
+    /// equal the cost of the summed tokens (pricing is linear), whichever way rows are cut.
+    pub fn exact_cost(&self, tokens: &TokenCounts) -> Option<Decimal> {
+        self.cost_micros(tokens)?
+            .checked_div(Decimal::from(1_000_000))
+    }
+
+    /// What `tokens` cost in millionths of a dollar (tokens times the price per million),
+    /// exactly: for summing many rows and dividing once, as division is the costly step.
+    pub fn cost_micros(&self, tokens: &TokenCounts) -> Option<Decimal> {
         let mut total = Decimal::ZERO;
         for (kind, price) in KINDS.iter().zip(self.per_million) {
             let count = tokens.get(*kind);
@@ -79,7 +92,7 @@ impl Price {
             let part = Decimal::from(count).checked_mul(price?)?;
             total = total.checked_add(part)?;
         }
-        Usd::from_decimal(total.checked_div(Decimal::from(1_000_000))?).ok()
+        Some(total)
     }
 }
 
@@ -215,6 +228,13 @@ impl Catalogue {
         tokens: &TokenCounts,
     ) -> Option<Usd> {
         self.price(provider, model, tier, day)?.cost(tokens)
+    }
+
+    /// Whether any price takes effect on a day after `first` up to `last`: when none does,
+    /// every model has one price (or none) over `first..=last`.
+    pub fn changes_within(&self, first: UtcDay, last: UtcDay) -> bool {
+        self.prices()
+            .any(|price| price.effective_from > first && price.effective_from <= last)
     }
 
     /// Every price, ordered by provider, model, tier and day.

@@ -6,6 +6,8 @@
 //!
 //! `cargo bench -p reckon-tests --bench pages` (RECKON_TEST_BENCH_EVENTS, default 10,000,000;
 //! RECKON_TEST_BENCH_LINES, default 1,000,000; RECKON_TEST_BENCH_REQUESTS, default 100).
+//! RECKON_TEST_BENCH_SEEDED=FILE keeps the seeded SQLite file there and, when it exists, starts
+//! from it instead of seeding again (seeding takes minutes); delete it after a migration.
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 #![allow(
     clippy::float_arithmetic,
@@ -41,25 +43,39 @@ async fn main() {
     let requests = env_number("RECKON_TEST_BENCH_REQUESTS", 100);
     let month = Month::parse("2026-11").unwrap();
     let db = TestDatabase::sqlite();
+    let file = db.sqlite_file().expect("a SQLite database");
+    let seeded = std::env::var_os("RECKON_TEST_BENCH_SEEDED").map(std::path::PathBuf::from);
+    if let Some(seeded) = seeded.as_ref().filter(|path| path.exists()) {
+        std::fs::copy(seeded, &file).expect("the seeded database copied");
+        println!("starting from the seeded database {}", seeded.display());
+    }
     let storage = db.storage().await;
     let org = storage.ensure_default_organization().await.unwrap().id;
-    let (key, _) = create_telemetry_key(storage.as_ref(), org, "bench", &Acting::cli())
-        .await
-        .unwrap();
-    let started = Instant::now();
-    let stored = store_events(storage.as_ref(), org, key.id, month, events).await;
-    stored_integration(
-        storage.as_ref(),
-        org,
-        "anthropic",
-        &billed(month, lines),
-        false,
-    )
-    .await;
-    println!(
-        "stored {stored} events and {lines} billed lines in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    let fresh = storage.telemetry_keys(org).await.unwrap().is_empty();
+    if fresh {
+        let (key, _) = create_telemetry_key(storage.as_ref(), org, "bench", &Acting::cli())
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let stored = store_events(storage.as_ref(), org, key.id, month, events).await;
+        stored_integration(
+            storage.as_ref(),
+            org,
+            "anthropic",
+            &billed(month, lines),
+            false,
+        )
+        .await;
+        println!(
+            "stored {stored} events and {lines} billed lines in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    storage.close().await;
+    if let Some(seeded) = seeded.as_ref().filter(|_| fresh) {
+        std::fs::copy(&file, seeded).expect("the seeded database kept");
+    }
+    let storage = db.storage().await;
     let owner = add_member(storage.as_ref(), org, Role::Owner, "owner@example.com").await;
     storage.close().await;
     let app = TestApp::spawn(&db).await;

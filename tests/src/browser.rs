@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
 use chromiumoxide::cdp::browser_protocol::page::CaptureScreenshotFormat;
 use chromiumoxide::page::{Page, ScreenshotParams};
 use futures::StreamExt;
@@ -192,6 +193,37 @@ impl TestBrowser {
             "//*[self::button or self::a or self::summary][normalize-space(.)='{text}']"
         ))
         .await;
+    }
+
+    /// Chooses the option of value `value` in the select matching `css`.
+    pub async fn select(&self, css: &str, value: &str) {
+        let script = format!(
+            "(() => {{ const s = document.querySelector({css:?}); s.value = {value:?}; return s.value; }})()"
+        );
+        let chosen: String = self
+            .page
+            .evaluate(script)
+            .await
+            .unwrap_or_else(|e| panic!("no select {css}: {e}"))
+            .into_value()
+            .expect("the chosen value");
+        assert_eq!(chosen, value, "no option {value:?} in {css}");
+    }
+
+    /// Makes the viewport `width` CSS pixels wide (900 high); below 700 as a phone.
+    pub async fn set_width(&self, width: i64) {
+        let metrics = SetDeviceMetricsOverrideParams::new(width, 900, 1.0, width < 700);
+        self.page.execute(metrics).await.expect("the viewport set");
+    }
+
+    /// How many CSS pixels the page is wider than the viewport: 0 when it fits.
+    pub async fn page_overflow(&self) -> i64 {
+        self.page
+            .evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            .await
+            .expect("the page measured")
+            .into_value()
+            .expect("a width")
     }
 
     /// Saves a full-page PNG as `<shots>/<name>.png`.

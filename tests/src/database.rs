@@ -94,6 +94,11 @@ impl TestDatabase {
         ]
     }
 
+    /// The SQLite file, for a SQLite database.
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        (self.url.backend() == Backend::Sqlite).then(|| self.dir.path().join("test.db"))
+    }
+
     /// A directory that lives as long as the database, for a server's data directory.
     pub fn data_dir(&self) -> std::path::PathBuf {
         self.dir.path().join("data")

@@ -25,10 +25,11 @@ fn decision(method: &Method, path: &str) -> Option<Decision> {
     Some(match (method.as_str(), path) {
         ("GET", "/healthz" | "/readyz" | "/login" | "/setup") => Public(200),
         ("GET", "/") => Public(303),
-        ("GET", "/assets/reckon.css") => Public(200),
-        ("GET", "/spend/reconciliation" | "/spend/attribution") => {
-            Roles(&[Owner, Admin, Finance, Viewer])
-        }
+        ("GET", "/assets/reckon.css" | "/assets/reckon.js") => Public(200),
+        (
+            "GET",
+            "/spend/reconciliation" | "/spend/attribution" | "/spend/reconciliation/people",
+        ) => Roles(&[Owner, Admin, Finance, Viewer]),
         ("POST", "/spend/reconciliation/write-off") => Roles(&[Owner, Finance]),
         ("GET", "/settings/ai/usage-providers" | "/ai/providers") => SignedIn,
         ("GET" | "POST", "/settings/ai/telemetry-keys")
@@ -41,6 +42,10 @@ fn decision(method: &Method, path: &str) -> Option<Decision> {
             | "/settings/ai/usage-providers/{id}/remove",
         )
         | ("GET", "/settings/ai/usage-providers/{id}/remove") => Roles(&[Owner, Admin]),
+        ("GET" | "POST", "/settings/users")
+        | ("POST", "/settings/users/{id}/role")
+        | ("GET" | "POST", "/settings/users/{id}/disable") => Roles(&[Owner]),
+        ("GET", "/settings/audit-log") => Roles(&[Owner, Admin]),
         ("POST", "/login") => Public(200),
         ("POST", "/logout") => Public(303),
         ("POST", "/setup") => Public(410),
@@ -154,6 +159,29 @@ async fn sample(
         ("DELETE", "/api/v1/users/{id}") => {
             let target = add_member(storage, org, Role::Viewer, &unique("target")).await;
             app.request(Method::DELETE, &format!("/api/v1/users/{}", target.user.id))
+        }
+        ("GET", "/spend/reconciliation/people") => app.request(
+            Method::GET,
+            "/spend/reconciliation/people?month=2026-11&provider=cursor",
+        ),
+        ("POST", "/settings/users") => app
+            .request(Method::POST, path)
+            .form(&[("email", unique("new").as_str()), ("role", "viewer")]),
+        ("POST", "/settings/users/{id}/role") => {
+            let target = add_member(storage, org, Role::Viewer, &unique("target")).await;
+            app.request(
+                Method::POST,
+                &format!("/settings/users/{}/role", target.user.id),
+            )
+            .form(&[("role", "finance")])
+        }
+        (method, "/settings/users/{id}/disable") => {
+            let target = add_member(storage, org, Role::Viewer, &unique("target")).await;
+            app.request(
+                method.parse().unwrap(),
+                &format!("/settings/users/{}/disable", target.user.id),
+            )
+            .form(&[("from", "button")])
         }
         ("GET", "/api/v1/usage") => {
             app.request(Method::GET, "/api/v1/usage?from=2026-11-01&to=2026-11-30")

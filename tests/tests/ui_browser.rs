@@ -1,7 +1,9 @@
 //! The web UI in a real browser (headless Chromium) against the real server: sign in, add the
 //! Demo provider and Test it, a wrong Anthropic key shows the provider's own message with the
-//! form kept (the key not echoed), a telemetry key's export shows in Attribution, write off a month and find it in the audit log, remove the
-//! demo with its data, sign out. A screenshot of every page is saved in a folder the test prints.
+//! form kept (the key not echoed), a telemetry key's export shows in Attribution, a provider's
+//! month by person, write off a month and find it in the audit log, add a user and change their
+//! role, the pages at phone width, remove the demo with its data, sign out. A screenshot of
+//! every page is saved in a folder the test prints.
 
 use reckon_server::auth::Role;
 use reckon_tests::browser::{TestBrowser, chromium};
@@ -91,6 +93,14 @@ async fn an_owner_runs_the_month_end_in_the_browser() {
     browser.wait_for(".new-key").await;
     let key = browser.value_of("#new-key").await;
     assert!(key.starts_with("rk_tel_"), "{key}");
+    // The script's enhancement: a Copy button beside the key and each setup snippet.
+    let copy = browser.wait_for("#new-key + button.copy").await;
+    assert_eq!(copy, "Copy");
+    browser
+        .click_xpath("//input[@id='new-key']/following-sibling::button[1]")
+        .await;
+    let copied = browser.wait_for("#new-key + button.copy").await;
+    assert_ne!(copied, "Copy", "the button says what happened");
     let page = browser.text().await;
     assert!(
         page.contains(&format!(
@@ -146,6 +156,19 @@ async fn an_owner_runs_the_month_end_in_the_browser() {
         "{page}"
     );
     browser.screenshot("09-reconciliation").await;
+
+    // Cursor's bill names people: its month by person, both sides per person.
+    browser.click("By person: cursor in 2026-11").await;
+    browser.wait_for_path("/spend/reconciliation/people").await;
+    let page = browser.wait_for("main").await;
+    assert!(
+        page.contains("Billed against observed per person"),
+        "{page}"
+    );
+    assert!(page.contains("@demo.example"), "{page}");
+    browser.screenshot("09b-cursor-by-person").await;
+    browser.goto(&format!("{base}/spend/reconciliation")).await;
+    browser.wait_for("table.summary").await;
     browser
         .fill(
             "Reason for writing off github_copilot",
@@ -156,12 +179,96 @@ async fn an_owner_runs_the_month_end_in_the_browser() {
     let notice = browser.wait_for("#notice").await;
     assert!(notice.starts_with("Wrote off"), "{notice}");
     browser.screenshot("10-written-off").await;
-    let audit = app
-        .send(app.authed(Method::GET, "/api/v1/audit", &owner.token))
-        .await;
+    browser.click("Settings Audit log").await;
+    browser.wait_for_path("/settings/audit-log").await;
+    let page = browser.wait_for("main").await;
+    let entry = page
+        .lines()
+        .find(|line| line.contains("spend.write_off"))
+        .unwrap_or_else(|| panic!("no write-off in the audit log: {page}"));
     assert!(
-        audit.body.contains("spend.write_off") && audit.body.contains("seats without telemetry")
+        entry.contains("owner@example.com") && entry.contains("seats without telemetry"),
+        "{entry}"
     );
+    browser.screenshot("10b-audit-log").await;
+
+    // Settings → Users: add a finance user (the generated password shown once), make them a
+    // viewer, then disable them behind a confirmation.
+    browser.click("Settings Users").await;
+    browser.wait_for_path("/settings/users").await;
+    browser.fill("Email", "fin@example.com").await;
+    browser.select("#user-role", "finance").await;
+    browser.click("Add user").await;
+    browser.wait_for(".new-key").await;
+    let password = browser.value_of("#new-password").await;
+    assert!(password.len() >= 16, "a generated password: {password:?}");
+    let page = browser.text().await;
+    let listed = row(&page, "fin@example.com");
+    assert!(
+        listed.contains("finance") && listed.contains("Active"),
+        "{page}"
+    );
+    browser.screenshot("10c-user-added").await;
+    let fin = app
+        .send(app.authed(Method::GET, "/api/v1/users", &owner.token))
+        .await
+        .json::<serde_json::Value>()["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "fin@example.com")
+        .map(|u| u["id"].as_i64().unwrap())
+        .unwrap();
+    browser.select(&format!("#role-{fin}"), "viewer").await;
+    browser
+        .click_xpath(&format!(
+            "//form[@action='/settings/users/{fin}/role']//button"
+        ))
+        .await;
+    let notice = browser.wait_for("#notice").await;
+    assert_eq!(notice, "fin@example.com is now viewer.");
+    browser
+        .click_xpath(&format!("//a[@href='/settings/users/{fin}/disable']"))
+        .await;
+    let confirm = browser.wait_for("main").await;
+    assert!(confirm.contains("Disable fin@example.com?"), "{confirm}");
+    browser
+        .click_xpath("//main//button[normalize-space(.)='Disable']")
+        .await;
+    let notice = browser.wait_for("#notice").await;
+    assert!(notice.starts_with("Disabled fin@example.com"), "{notice}");
+    browser.screenshot("10d-user-disabled").await;
+
+    // At phone width (390 px) the pages fit: wide tables scroll inside themselves. (A full-page
+    // screenshot resets the viewport, so it is set again for every page.)
+    for (name, path) in [
+        ("10e-phone-reconciliation", "/spend/reconciliation"),
+        (
+            "10f-phone-attribution",
+            "/spend/attribution?from=2026-11-01&to=2026-11-30",
+        ),
+        ("10g-phone-usage-providers", "/settings/ai/usage-providers"),
+        ("10h-phone-users", "/settings/users"),
+    ] {
+        browser.set_width(390).await;
+        browser.goto(&format!("{base}{path}")).await;
+        browser.wait_for("main").await;
+        let width: i64 = browser
+            .page
+            .evaluate("document.documentElement.clientWidth")
+            .await
+            .unwrap()
+            .into_value()
+            .unwrap();
+        assert_eq!(width, 390, "{path} measured at phone width");
+        let overflow = browser.page_overflow().await;
+        assert_eq!(
+            overflow, 0,
+            "{path} is wider than the phone by {overflow} px"
+        );
+        browser.screenshot(name).await;
+    }
+    browser.set_width(1280).await;
 
     // Remove the demo with its data, behind a confirmation that says what is kept.
     browser

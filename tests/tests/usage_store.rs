@@ -186,6 +186,34 @@ async fn rebuilt_rollups_equal_the_written_ones_and_leave_other_days_alone(db: T
     };
     assert_eq!(input(&daily), input(&written));
 
+    // The monthly sums (what attribution reads) hold the month's rollups summed.
+    let month = day.month();
+    let whole_month = async |f: &Fixture| {
+        let groups = &all[1..];
+        // Every key column asked for: the stored rows are the month's sums, in no order.
+        let mut monthly: Vec<_> = f
+            .storage
+            .usage_by_month(f.org_id, month, month, groups)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(m, row)| {
+                assert_eq!(m, month);
+                row
+            })
+            .collect();
+        monthly.sort_by_cached_key(|row| format!("{row:?}"));
+        let mut days = f
+            .storage
+            .usage(f.org_id, month.first_day(), month.last_day(), groups)
+            .await
+            .unwrap();
+        days.sort_by_cached_key(|row| format!("{row:?}"));
+        assert_eq!(monthly, days, "monthly sums against the days summed");
+        monthly
+    };
+    assert_eq!(records(&whole_month(&f).await), 5);
+
     let rebuilt = f.storage.rebuild_rollups(f.org_id, day, day).await.unwrap();
     // The day has two rollup rows: one per label.
     assert_eq!((rebuilt.removed, rebuilt.written), (2, 2), "{rebuilt:?}");
@@ -197,5 +225,6 @@ async fn rebuilt_rollups_equal_the_written_ones_and_leave_other_days_alone(db: T
     f.store(&[vec![event(11)]]).await;
     let now = f.storage.usage(f.org_id, day, after, &all).await.unwrap();
     assert_eq!(records(&now), 6);
+    assert_eq!(records(&whole_month(&f).await), 6);
     f.storage.close().await;
 }

@@ -1,8 +1,7 @@
 //! Spend → Attribution: observed spend per person, team, model or tool over a UTC date range,
-//! each amount labelled `reported` (the tool's own cost) or `estimated` (catalogue prices), with
-//! the unattributed bucket and a chart of the top spenders.
-
-use std::collections::BTreeMap;
+//! largest first a hundred at a time, each amount labelled `reported` (the tool's own cost) or
+//! `estimated` (catalogue prices), with the range's totals, the unattributed bucket and a chart
+//! of the top spenders.
 
 use leptos::prelude::*;
 use reconciler::Usd;
@@ -12,19 +11,42 @@ use crate::layout::document;
 
 pub const PATH: &str = "/spend/attribution";
 
-/// One group's spend under one label.
+/// One group's spend, both labels side by side.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AttributionRow {
     /// The person, team, model or tool (`unattributed` where unknown).
     pub key: String,
-    /// `reported` or `estimated`.
-    pub label: String,
     pub records: i64,
     pub tokens: u64,
+    /// The tools' own cost (`reported`), where they stated one.
     pub reported_usd: Option<String>,
+    /// Catalogue prices of the tokens without a stated cost (`estimated`).
     pub estimated_usd: Option<String>,
+    /// Reported plus estimated.
+    pub total_usd: String,
+    /// Tokens of models no price covers: their dollars are unknown, not in any amount.
     pub unpriced_tokens: u64,
 }
+
+/// The page's figures: one page of groups, largest spend first, and the whole range's totals.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Attribution {
+    /// This page's groups.
+    pub rows: Vec<AttributionRow>,
+    /// The ten largest spenders: (group, reported plus estimated USD).
+    pub top: Vec<(String, String)>,
+    /// Every group of the range summed.
+    pub totals: AttributionRow,
+    /// How many groups there are, and which 1-based page of `pages` this is.
+    pub groups: usize,
+    pub page: usize,
+    pub pages: usize,
+    /// The unattributed bucket's total, when the range has one.
+    pub unattributed_usd: Option<String>,
+}
+
+/// Groups per page.
+pub const PAGE_SIZE: usize = 100;
 
 /// The dimensions the page groups by.
 pub const GROUPS: [(&str, &str); 4] = [
@@ -34,30 +56,19 @@ pub const GROUPS: [(&str, &str); 4] = [
     ("tool", "Tool"),
 ];
 
-fn usd(text: Option<&str>) -> Usd {
-    text.and_then(|t| Usd::parse_dollars(t).ok())
-        .unwrap_or(Usd::ZERO)
+fn usd_text(text: Option<String>) -> String {
+    text.map_or_else(|| "—".to_owned(), |v| format!("{v} USD"))
 }
 
-/// The ten largest spenders (reported plus estimated), largest first.
-fn top(rows: &[AttributionRow]) -> Vec<(String, Usd)> {
-    let mut totals: BTreeMap<&str, Usd> = BTreeMap::new();
-    for row in rows {
-        let total = totals.entry(&row.key).or_insert(Usd::ZERO);
-        for part in [row.reported_usd.as_deref(), row.estimated_usd.as_deref()] {
-            *total = total.checked_add(usd(part)).unwrap_or(*total);
-        }
-    }
-    let mut list: Vec<(String, Usd)> = totals.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-    list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    list.truncate(10);
-    list
+fn usd(text: &str) -> Usd {
+    Usd::parse_dollars(text).unwrap_or(Usd::ZERO)
 }
 
 #[component]
-fn TopChart(top: Vec<(String, Usd)>) -> impl IntoView {
+fn TopChart(top: Vec<(String, String)>) -> impl IntoView {
     const WIDTH: i64 = 400;
     const ROW: i64 = 22;
+    let top: Vec<(String, Usd)> = top.into_iter().map(|(k, v)| (k, usd(&v))).collect();
     let max = top
         .iter()
         .map(|(_, v)| v.to_nanos())
@@ -89,12 +100,31 @@ fn TopChart(top: Vec<(String, Usd)>) -> impl IntoView {
     }
 }
 
+fn row_view(row: AttributionRow, total: bool) -> impl IntoView {
+    let key = if total {
+        view! { <th scope="row">"All " {row.key}</th> }.into_any()
+    } else {
+        view! { <th scope="row">{row.key}</th> }.into_any()
+    };
+    view! {
+        <tr class=total.then_some("total")>
+            {key}
+            <td class="num">{row.records}</td>
+            <td class="num">{row.tokens}</td>
+            <td class="num">{usd_text(row.reported_usd)}</td>
+            <td class="num">{usd_text(row.estimated_usd)}</td>
+            <td class="num">{format!("{} USD", row.total_usd)}</td>
+            <td class="num">{row.unpriced_tokens}</td>
+        </tr>
+    }
+}
+
 /// The page for `from..=to` (UTC days) grouped by `group`.
 pub fn page(
     viewer: Viewer,
     (from, to): (&str, &str),
     group: &str,
-    rows: Result<Vec<AttributionRow>, String>,
+    found: Result<Attribution, String>,
     notice: Option<Notice>,
 ) -> String {
     let options = GROUPS
@@ -105,9 +135,9 @@ pub fn page(
         .iter()
         .find(|(v, _)| *v == group)
         .map_or("Group", |(_, l)| *l);
-    let body = match rows {
+    let body = match found {
         Err(error) => view! { <p class="notice error" role="alert">{error}</p> }.into_any(),
-        Ok(rows) if rows.is_empty() => view! {
+        Ok(found) if found.groups == 0 => view! {
             <p class="empty">
                 "No observed usage from " {from.to_owned()} " to " {to.to_owned()} ". Create a key under "
                 <a href="/settings/ai/telemetry-keys">"Telemetry Keys"</a>
@@ -115,41 +145,50 @@ pub fn page(
             </p>
         }
         .into_any(),
-        Ok(rows) => {
-            let chart = view! { <TopChart top=top(&rows)/> };
-            let body = rows
-                .into_iter()
-                .map(|row| {
-                    view! {
-                        <tr>
-                            <th scope="row">{row.key}</th>
-                            <td>{row.label}</td>
-                            <td class="num">{row.records}</td>
-                            <td class="num">{row.tokens}</td>
-                            <td class="num">{row.reported_usd.map_or_else(|| "—".to_owned(), |v| format!("{v} USD"))}</td>
-                            <td class="num">{row.estimated_usd.map_or_else(|| "—".to_owned(), |v| format!("{v} USD"))}</td>
-                            <td class="num">{row.unpriced_tokens}</td>
-                        </tr>
-                    }
-                })
-                .collect_view();
+        Ok(found) => {
+            let chart = view! { <TopChart top=found.top.clone()/> };
+            let link = |page: usize| {
+                format!("{PATH}?from={from}&to={to}&group_by={group}&page={page}")
+            };
+            let first = (found.page - 1) * PAGE_SIZE + 1;
+            let last = first + found.rows.len() - 1;
+            let previous = (found.page > 1).then(|| view! { <a href=link(found.page - 1) rel="prev">"← Larger spenders"</a> });
+            let next = (found.page < found.pages).then(|| view! { <a href=link(found.page + 1) rel="next">"Smaller spenders →"</a> });
+            let unattributed = found.unattributed_usd.clone().map(|total| {
+                view! { <p class="unattributed">"Unattributed (no " {heading.to_lowercase()} " known): " {total} " USD, reported plus estimated."</p> }
+            });
+            let mut totals = found.totals.clone();
+            totals.key = format!("{} groups", found.groups);
+            let rows = found.rows.into_iter().map(|row| row_view(row, false)).collect_view();
             view! {
                 {chart}
-                <table>
-                    <caption>"Observed spend by " {heading.to_lowercase()} ", " {from.to_owned()} " to " {to.to_owned()} " (UTC)"</caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">{heading}</th>
-                            <th scope="col">"Label"</th>
-                            <th scope="col">"Records"</th>
-                            <th scope="col">"Tokens"</th>
-                            <th scope="col">"Reported"</th>
-                            <th scope="col">"Estimated"</th>
-                            <th scope="col">"Unpriced tokens"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{body}</tbody>
-                </table>
+                {unattributed}
+                <div class="scroll">
+                    <table>
+                        <caption>
+                            "Observed spend by " {heading.to_lowercase()} ", " {from.to_owned()} " to "
+                            {to.to_owned()} " (UTC), largest first: " {first} "–" {last} " of " {found.groups}
+                        </caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">{heading}</th>
+                                <th scope="col">"Records"</th>
+                                <th scope="col">"Tokens"</th>
+                                <th scope="col">"Reported"</th>
+                                <th scope="col">"Estimated"</th>
+                                <th scope="col">"Reported + estimated"</th>
+                                <th scope="col">"Unpriced tokens"</th>
+                            </tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                        <tfoot>{row_view(totals, true)}</tfoot>
+                    </table>
+                </div>
+                <nav aria-label="Attribution pages" class="pager">{previous}{next}</nav>
+                <p class="hint">
+                    "Reported: the tools' own cost. Estimated: catalogue prices of tokens sent without a cost. "
+                    "Unpriced tokens are of models no price covers; their dollars are in no amount."
+                </p>
             }
             .into_any()
         }

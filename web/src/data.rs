@@ -10,6 +10,9 @@ pub struct Viewer {
     pub can_write_off: bool,
     pub can_export: bool,
     pub can_manage_providers: bool,
+    pub can_manage_keys: bool,
+    pub can_manage_users: bool,
+    pub can_read_audit: bool,
     /// Set while the organisation holds Demo provider data.
     pub demo_notice: Option<String>,
 }
@@ -62,6 +65,24 @@ pub struct ProviderRow {
     pub complete_through: Option<String>,
     pub next_sync: Option<String>,
     pub demo: bool,
+    /// The run going on now, while the provider is syncing.
+    pub running: Option<RunningSync>,
+}
+
+/// How far a running sync (a backfill, say) has come.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunningSync {
+    /// `sync`, `backfill` or `test`.
+    pub kind: String,
+    /// The UTC days the run reads.
+    pub from: String,
+    pub to: String,
+    /// The last UTC day read so far, once the first page came back.
+    pub through: Option<String>,
+    pub requests: i64,
+    pub lines: i64,
+    /// When it started, with its zone (`2026-11-22 11:20 UTC`).
+    pub started: String,
 }
 
 /// A field a provider's credentials need, with help on where to get it.

@@ -5,28 +5,41 @@ use leptos::prelude::*;
 
 use crate::data::{Notice, Viewer};
 
-/// The navigation entries, as (section, label, path).
-const NAV: [(&str, &str, &str); 5] = [
-    ("Spend", "Reconciliation", "/spend/reconciliation"),
-    ("Spend", "Attribution", "/spend/attribution"),
-    ("AI", "Providers", "/ai/providers"),
+/// Who may open a page of the navigation.
+type Shown = fn(&Viewer) -> bool;
+
+/// The navigation entries, as (section, label, path, shown to whom): a page the viewer may not
+/// open is left out rather than shown to be refused.
+const NAV: [(&str, &str, &str, Shown); 7] = [
+    ("Spend", "Reconciliation", "/spend/reconciliation", |_| true),
+    ("Spend", "Attribution", "/spend/attribution", |_| true),
+    ("AI", "Providers", "/ai/providers", |_| true),
     (
         "Settings → AI",
         "Usage Providers",
         "/settings/ai/usage-providers",
+        |_| true,
     ),
     (
         "Settings → AI",
         "Telemetry Keys",
-        "/settings/ai/telemetry-keys",
+        crate::telemetry_keys::PATH,
+        |v| v.can_manage_keys,
     ),
+    ("Settings", "Users", crate::users::PATH, |v| {
+        v.can_manage_users
+    }),
+    ("Settings", "Audit log", crate::audit::PATH, |v| {
+        v.can_read_audit
+    }),
 ];
 
 #[component]
 fn Header(viewer: Viewer, current: &'static str) -> impl IntoView {
     let links = NAV
         .iter()
-        .map(|(section, label, path)| {
+        .filter(|(.., shown)| shown(&viewer))
+        .map(|(section, label, path, _)| {
             let here = *path == current;
             view! {
                 <li>
@@ -102,6 +115,7 @@ pub fn document(
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{title}\
-         <link rel=\"stylesheet\" href=\"/assets/reckon.css\"></head><body>{body}</body></html>"
+         <link rel=\"stylesheet\" href=\"/assets/reckon.css\">\
+         <script src=\"/assets/reckon.js\" defer></script></head><body>{body}</body></html>"
     )
 }

@@ -4,7 +4,9 @@
 
 use leptos::prelude::*;
 
-use crate::data::{AddProviderForm, Notice, ProviderKindOption, ProviderRow, Viewer, WebData};
+use crate::data::{
+    AddProviderForm, Notice, ProviderKindOption, ProviderRow, RunningSync, Viewer, WebData,
+};
 use crate::layout::document;
 
 pub const PATH: &str = "/settings/ai/usage-providers";
@@ -24,7 +26,60 @@ fn badge(row: &ProviderRow) -> AnyView {
     let demo = row
         .demo
         .then(|| view! { <span class="badge demo">"Demo data — not for production"</span> });
-    view! { <span class=class>{text}</span>{message}" "{demo} }.into_any()
+    let running = row
+        .running
+        .clone()
+        .filter(|_| row.status == "syncing")
+        .map(|run| view! { <Progress run=run id=format!("progress-{}", row.id)/> });
+    view! { <span class=class>{text}</span>{message}" "{demo}{running} }.into_any()
+}
+
+/// A running sync's progress: the days it reads, how far it has come, what it has fetched.
+#[component]
+fn Progress(run: RunningSync, id: String) -> impl IntoView {
+    let through = run.through.clone().unwrap_or_else(|| "no day yet".into());
+    // Days read of the days to read, for the meter (both ends counted).
+    let (done, total) = days_done(&run);
+    view! {
+        <p class="progress">
+            <label for=id.clone()>
+                {run.kind.clone()} " of " {run.from.clone()} " → " {run.to.clone()}
+                ": read through " {through} ", " {run.requests} " requests, " {run.lines}
+                " lines so far (started " {run.started.clone()} ")"
+            </label>
+            <progress id=id max=total value=done>
+                {done} " of " {total} " days"
+            </progress>
+            " "
+            <a href=PATH>"Refresh"</a>
+        </p>
+    }
+}
+
+/// (days read, days to read) of a run, from its UTC days written YYYY-MM-DD.
+fn days_done(run: &RunningSync) -> (i64, i64) {
+    fn day_number(text: &str) -> Option<i64> {
+        let mut parts = text.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+        let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+        // Days since 1970-01-01 (civil calendar), enough to count days between two dates.
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        Some(era * 146_097 + doe - 719_468)
+    }
+    let (Some(from), Some(to)) = (day_number(&run.from), day_number(&run.to)) else {
+        return (0, 1);
+    };
+    let total = (to - from + 1).max(1);
+    let done = run
+        .through
+        .as_deref()
+        .and_then(day_number)
+        .map_or(0, |through| (through - from + 1).clamp(0, total));
+    (done, total)
 }
 
 #[component]

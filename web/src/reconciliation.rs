@@ -72,11 +72,18 @@ fn ProviderSection(month: String, row: ReconciliationRow, can_write_off: bool) -
         view! { <p class="written-off">"Written off: " {amount} " USD." {changed}</p> }
     });
     let can = can_write_off && row.variance_usd.is_some() && row.written_off_usd.is_none();
+    let people = format!(
+        "{}?month={month}&provider={}",
+        crate::people::PATH,
+        row.provider
+    );
+    let month_text = month.clone();
     let form = can.then(|| view! { <WriteOff month=month row=row.clone()/> });
     view! {
         <section class="provider" id=format!("provider-{}", row.provider)>
             <h2>{heading}</h2>
             <ul class="reasons">{reasons}</ul>
+            <p><a href=people>"By person: " {row.provider.clone()} " in " {month_text}</a></p>
             {written}
             <DailyChart provider=row.provider.clone() days=row.days.clone()/>
             <details>

@@ -91,7 +91,7 @@ fn Created(name: String, key: String, otlp: OtlpEndpoints) -> impl IntoView {
                 <section class="snippet">
                     <h3>{tool}</h3>
                     <p>{place}</p>
-                    <pre><code>{text}</code></pre>
+                    <pre data-copy="" aria-label=format!("{tool} setup")><code>{text}</code></pre>
                 </section>
             }
         })
@@ -101,7 +101,7 @@ fn Created(name: String, key: String, otlp: OtlpEndpoints) -> impl IntoView {
             <h2 id="new-key-title">"Key “" {name} "” — shown once"</h2>
             <p>"Copy it now: reckon keeps only its hash and cannot show it again."</p>
             <p><label for="new-key">"Telemetry key"</label></p>
-            <input id="new-key" type="text" readonly value=key size="60"/>
+            <input id="new-key" type="text" readonly value=key size="60" data-copy=""/>
             {snippets}
         </section>
     }

@@ -10,9 +10,10 @@ use serde_json::Value;
 
 use super::AppState;
 use super::extract::Query;
-use super::usage::{RangeQuery, day_range, groups, priced_rows};
+use super::usage::{RangeQuery, day_range, groups, priced_usage, usage_json};
 use crate::Error;
 use crate::auth::Actor;
+use crate::spend::PricedUsage;
 use crate::storage::UsageGroup;
 
 /// The bucket of usage no person (or team) is known for.
@@ -29,6 +30,7 @@ pub(crate) async fn list(
         wanted.push(UsageGroup::Person);
     }
     let rows = attributed_rows(&state, actor.org_id, (from, to), &wanted).await?;
+    let rows = rows.into_iter().map(usage_json).collect();
     super::demo_label::labelled_rows(&state, actor.org_id, rows).await
 }
 
@@ -39,7 +41,7 @@ pub(crate) async fn attributed_rows(
     org_id: i64,
     (from, to): (reconciler::UtcDay, reconciler::UtcDay),
     groups: &[UsageGroup],
-) -> Result<Vec<Value>, Error> {
+) -> Result<Vec<PricedUsage>, Error> {
     // The links are read from the stored events: only when persons are shown.
     let links: HashMap<String, String> = if groups.contains(&UsageGroup::Person) {
         state
@@ -67,5 +69,5 @@ pub(crate) async fn attributed_rows(
             }
         }
     };
-    priced_rows(state, org_id, (from, to), groups, merge).await
+    priced_usage(state, org_id, (from, to), groups, merge).await
 }

@@ -10,6 +10,7 @@ use super::AppState;
 use super::extract::Query;
 use crate::Error;
 use crate::auth::Actor;
+use crate::spend::{PricedUsage, Span};
 use crate::storage::UsageGroup;
 use reconciler::UtcDay;
 
@@ -86,45 +87,65 @@ pub(super) fn tokens_json(tokens: &reconciler::TokenCounts) -> Value {
     })
 }
 
-/// Usage of the days `from..=to` as API rows, grouped by `groups`: priced per day, provider and
-/// model first, then summed. `adjust` may rewrite each fine row's group values before the sum
-/// (attribution merges identities there).
-pub(super) async fn priced_rows(
+/// Usage of the days `from..=to` grouped by `groups`: priced per day (or whole month of one
+/// price), provider and model first, then summed. `adjust` may rewrite each fine row's group
+/// values before the sum (attribution merges identities there).
+pub(super) async fn priced_usage(
     state: &AppState,
     org_id: i64,
     (from, to): (UtcDay, UtcDay),
     groups: &[UsageGroup],
     adjust: impl FnMut(&mut crate::storage::UsageRow),
-) -> Result<Vec<Value>, Error> {
+) -> Result<Vec<PricedUsage>, Error> {
     let mut fine_groups = groups.to_vec();
     for group in crate::spend::PRICING_GROUPS {
         if !fine_groups.contains(&group) {
             fine_groups.push(group);
         }
     }
-    let mut fine = state.storage.usage(org_id, from, to, &fine_groups).await?;
-    fine.iter_mut().for_each(adjust);
     let catalogue =
         crate::spend::catalogue_for(state.storage.as_ref(), &state.catalogue, org_id).await?;
+    let mut fine = Vec::new();
+    let per_day = groups.contains(&UsageGroup::Day);
+    for span in crate::spend::spans(from, to, per_day, &catalogue) {
+        match span {
+            Span::Days(from, to) => {
+                fine.extend(state.storage.usage(org_id, from, to, &fine_groups).await?);
+            }
+            Span::Months(from, to) => {
+                let months = state
+                    .storage
+                    .usage_by_month(org_id, from, to, &fine_groups)
+                    .await?;
+                for (month, mut row) in months {
+                    // One price holds all month (see `spans`): its first day prices it.
+                    row.groups
+                        .push((UsageGroup::Day, month.first_day().to_string()));
+                    fine.push(row);
+                }
+            }
+        }
+    }
+    fine.iter_mut().for_each(adjust);
+    Ok(crate::spend::price_usage(fine, groups, &catalogue))
+}
+
+/// A priced usage row as the usage and attribution APIs answer it.
+pub(super) fn usage_json(row: PricedUsage) -> Value {
     let money = |usd: Option<reconciler::Usd>| {
         usd.map_or(Value::Null, |usd| Value::String(usd.to_string()))
     };
-    Ok(crate::spend::price_usage(fine, groups, &catalogue)
-        .into_iter()
-        .map(|row| {
-            let mut object = Map::new();
-            for (group, value) in row.groups {
-                object.insert(group.as_str().to_owned(), Value::String(value));
-            }
-            object.insert("label".into(), Value::String(row.label));
-            object.insert("records".into(), json!(row.records));
-            object.insert("tokens".into(), tokens_json(&row.tokens));
-            object.insert("reported_cost_usd".into(), money(row.reported));
-            object.insert("estimated_cost_usd".into(), money(row.estimated));
-            object.insert("unpriced_tokens".into(), json!(row.unpriced_tokens));
-            Value::Object(object)
-        })
-        .collect())
+    let mut object = Map::new();
+    for (group, value) in row.groups {
+        object.insert(group.as_str().to_owned(), Value::String(value));
+    }
+    object.insert("label".into(), Value::String(row.label));
+    object.insert("records".into(), json!(row.records));
+    object.insert("tokens".into(), tokens_json(&row.tokens));
+    object.insert("reported_cost_usd".into(), money(row.reported));
+    object.insert("estimated_cost_usd".into(), money(row.estimated));
+    object.insert("unpriced_tokens".into(), json!(row.unpriced_tokens));
+    Value::Object(object)
 }
 
 pub(crate) async fn list(
@@ -134,6 +155,7 @@ pub(crate) async fn list(
 ) -> Result<axum::Json<Value>, Error> {
     let (from, to) = day_range(&query.from, &query.to)?;
     let groups = groups(&query.group_by, &UsageGroup::ALL, UsageGroup::as_str)?;
-    let rows = priced_rows(&state, actor.org_id, (from, to), &groups, |_| {}).await?;
+    let rows = priced_usage(&state, actor.org_id, (from, to), &groups, |_| {}).await?;
+    let rows = rows.into_iter().map(usage_json).collect();
     super::demo_label::labelled_rows(&state, actor.org_id, rows).await
 }

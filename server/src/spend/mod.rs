@@ -2,13 +2,16 @@
 //! reconciliation of billed against observed, fed from storage into the pure engine.
 
 mod reconcile;
+mod spans;
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
-use reconciler::{Catalogue, Provider, Tier, TokenCounts, Usd, UtcDay};
+use reconciler::{Catalogue, Price, Provider, Tier, TokenCounts, Usd, UtcDay};
+use rust_decimal::Decimal;
 
 use crate::storage::{UsageGroup, UsageRow};
 pub use reconcile::{months, people, reconciliation};
+pub use spans::{Span, spans};
 
 use crate::Error;
 use crate::storage::Storage;
@@ -52,16 +55,29 @@ fn add(a: Option<Usd>, b: Option<Usd>) -> Option<Usd> {
     }
 }
 
+fn add_exact(a: Option<Decimal>, b: Option<Decimal>) -> Option<Decimal> {
+    match (a, b) {
+        (Some(a), Some(b)) => a.checked_add(b),
+        (a, b) => a.or(b),
+    }
+}
+
 /// `fine` rows (grouped by at least `PRICING_GROUPS` and the `wanted` groups) priced one by
 /// one, then summed into the `wanted` groups. Pricing before summing is what keeps a month of
-/// several models and prices exact.
+/// several models and prices exact; the estimates are summed unrounded and rounded to the
+/// nano-dollar once per group, so the result does not depend on how finely the rows were cut
+/// (a month's sums priced once give what its days priced one by one give).
 pub fn price_usage(
     fine: Vec<UsageRow>,
     wanted: &[UsageGroup],
     catalogue: &Catalogue,
 ) -> Vec<PricedUsage> {
-    let mut out: BTreeMap<(Vec<String>, String), PricedUsage> = BTreeMap::new();
-    for row in fine {
+    // A month by person is some 15,000 fine rows: each (day, provider, model) is looked up in
+    // the catalogue once, and a group's strings are copied once, when the group first appears.
+    let mut prices: HashMap<[&str; 3], Option<&Price>> = HashMap::new();
+    let mut index: HashMap<(Vec<&str>, &str), usize> = HashMap::new();
+    let mut out: Vec<(PricedUsage, Option<Decimal>)> = Vec::new();
+    for row in &fine {
         let value = |group: UsageGroup| {
             row.groups
                 .iter()
@@ -71,43 +87,65 @@ pub fn price_usage(
         };
         let (mut estimated, mut unpriced) = (None, 0u64);
         if row.label == "estimated" {
-            let priced = UtcDay::parse(value(UsageGroup::Day)).ok().and_then(|day| {
-                let provider = Provider::parse(value(UsageGroup::Provider)).ok()?;
-                catalogue.cost(
-                    &provider,
-                    value(UsageGroup::Model),
-                    Tier::Standard,
-                    day,
-                    &row.tokens,
-                )
+            let key = PRICING_GROUPS.map(value);
+            let price = *prices.entry(key).or_insert_with(|| {
+                let [day, provider, model] = key;
+                let day = UtcDay::parse(day).ok()?;
+                let provider = Provider::parse(provider).ok()?;
+                catalogue.price(&provider, model, Tier::Standard, day)
             });
-            match priced {
+            match price.and_then(|price| price.cost_micros(&row.tokens)) {
                 Some(cost) => estimated = Some(cost),
                 None => unpriced = row.tokens.total().unwrap_or(u64::MAX),
             }
         }
-        let groups: Vec<(UsageGroup, String)> =
-            wanted.iter().map(|g| (*g, value(*g).to_owned())).collect();
         let key = (
-            groups.iter().map(|(_, v)| v.clone()).collect(),
-            row.label.clone(),
+            wanted.iter().map(|g| value(*g)).collect::<Vec<_>>(),
+            row.label.as_str(),
         );
-        let entry = out.entry(key).or_insert_with(|| PricedUsage {
-            groups,
-            label: row.label.clone(),
-            records: 0,
-            tokens: TokenCounts::default(),
-            reported: None,
-            estimated: None,
-            unpriced_tokens: 0,
+        let slot = *index.entry(key).or_insert_with_key(|(values, label)| {
+            let usage = PricedUsage {
+                groups: wanted
+                    .iter()
+                    .zip(values)
+                    .map(|(g, v)| (*g, (*v).to_owned()))
+                    .collect(),
+                label: (*label).to_owned(),
+                records: 0,
+                tokens: TokenCounts::default(),
+                reported: None,
+                estimated: None,
+                unpriced_tokens: 0,
+            };
+            out.push((usage, None));
+            out.len() - 1
         });
+        let (entry, exact) = &mut out[slot];
         entry.records = entry.records.saturating_add(row.records);
         entry.tokens = entry.tokens.saturating_add(&row.tokens);
         entry.reported = add(entry.reported, row.reported_cost);
-        entry.estimated = add(entry.estimated, estimated);
+        *exact = add_exact(*exact, estimated);
         entry.unpriced_tokens = entry.unpriced_tokens.saturating_add(unpriced);
     }
-    out.into_values().collect()
+    let mut priced: Vec<PricedUsage> = out
+        .into_iter()
+        .map(|(mut usage, exact)| {
+            usage.estimated = exact
+                .and_then(|micros| micros.checked_div(Decimal::from(1_000_000)))
+                .and_then(|dollars| Usd::from_decimal(dollars).ok());
+            usage
+        })
+        .collect();
+    // Ordered by the groups' values, then the label.
+    priced.sort_by(|a, b| {
+        let values = a
+            .groups
+            .iter()
+            .map(|(_, v)| v)
+            .cmp(b.groups.iter().map(|(_, v)| v));
+        values.then_with(|| a.label.cmp(&b.label))
+    });
+    priced
 }
 
 #[cfg(test)]

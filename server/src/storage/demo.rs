@@ -4,8 +4,9 @@
 use super::audit::audit_insert;
 use super::billed::refresh_billed_days;
 use super::records::AuditEntry;
-use super::rollups::{rebuild_daily_statements, rebuild_statements, writer_exclusion};
+use super::rollups::{rebuild_statements, rebuild_sums_statements, writer_exclusion};
 use super::store::{SqlStore, with_pool};
+use super::usage_sums::RELINK_STATEMENTS;
 use super::{Storage, StorageError};
 
 /// What a purge deleted.
@@ -177,13 +178,10 @@ impl DemoStore for SqlStore {
                         .rows_affected();
             }
             if let (Some(first), Some(last)) = range {
-                let [daily_delete, daily_insert] = rebuild_daily_statements();
-                for sql in [
-                    &rebuild_delete,
-                    &rebuild_insert,
-                    &daily_delete,
-                    &daily_insert,
-                ] {
+                for sql in [rebuild_delete, rebuild_insert]
+                    .iter()
+                    .chain(&rebuild_sums_statements())
+                {
                     sqlx::query(sql)
                         .bind(org_id)
                         .bind(&first)
@@ -191,6 +189,9 @@ impl DemoStore for SqlStore {
                         .execute(&mut *tx)
                         .await?;
                 }
+            }
+            for sql in RELINK_STATEMENTS {
+                sqlx::query(sql).bind(org_id).execute(&mut *tx).await?;
             }
             if let (Some(first), Some(last)) = billed {
                 refresh_billed_days!(tx, org_id, first, last);

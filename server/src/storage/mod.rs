@@ -30,8 +30,10 @@ mod sync_runs;
 mod telemetry_keys;
 mod url;
 mod usage;
+mod usage_monthly;
 mod usage_rows;
 mod usage_sql;
+mod usage_sums;
 mod usage_write;
 mod users;
 

@@ -2,7 +2,8 @@
 //! for rollups that drifted (a restored backup, a bug fixed later), and what the benchmark times.
 
 use super::store::{SqlStore, with_pool};
-use super::usage_rows::{DAILY_COLUMNS, ROLLUP_COLUMNS, TOKEN_COLUMNS};
+use super::usage_rows::{ROLLUP_COLUMNS, TOKEN_COLUMNS};
+use super::usage_sums::{DAILY_COLUMNS, MONTHLY_COLUMNS};
 use super::{Backend, Storage, StorageError};
 use reconciler::UtcDay;
 
@@ -49,20 +50,36 @@ pub(super) fn rebuild_statements() -> (String, String) {
     (delete.to_owned(), insert)
 }
 
-/// Then the statements that recompute `usage_daily` of the same days from the rollups.
-pub(super) fn rebuild_daily_statements() -> [String; 2] {
-    let sums: Vec<String> = DAILY_COLUMNS
-        .split(", ")
-        .skip(6)
-        .map(|c| format!("CAST(SUM({c}) AS BIGINT)"))
-        .collect();
+/// Then the statements that recompute the sums kept beside the rollups: `usage_daily` of the
+/// same days, and `usage_monthly` of every month they touch (whole months, from the rollups).
+pub(super) fn rebuild_sums_statements() -> [String; 4] {
+    let sums = |columns: &str, keys: usize| {
+        columns
+            .split(", ")
+            .skip(keys)
+            .map(|c| format!("CAST(SUM({c}) AS BIGINT)"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    // `$2` and `$3` are days (`YYYY-MM-DD`); their first seven characters are their months.
     [
         "DELETE FROM usage_daily WHERE org_id = $1 AND day >= $2 AND day <= $3".to_owned(),
         format!(
             "INSERT INTO usage_daily ({DAILY_COLUMNS}) SELECT org_id, day, provider, tool, model, \
              label, {} FROM usage_rollups WHERE org_id = $1 AND day >= $2 AND day <= $3 \
              GROUP BY org_id, day, provider, tool, model, label",
-            sums.join(", ")
+            sums(DAILY_COLUMNS, 6)
+        ),
+        "DELETE FROM usage_monthly WHERE org_id = $1 AND month >= substr($2, 1, 7) \
+         AND month <= substr($3, 1, 7)"
+            .to_owned(),
+        format!(
+            "INSERT INTO usage_monthly ({MONTHLY_COLUMNS}) SELECT org_id, substr(day, 1, 7), \
+             provider, tool, model, person, team, label, {} FROM usage_rollups \
+             WHERE org_id = $1 AND day >= substr($2, 1, 7) || '-01' \
+             AND day <= substr($3, 1, 7) || '-31' \
+             GROUP BY org_id, substr(day, 1, 7), provider, tool, model, person, team, label",
+            sums(MONTHLY_COLUMNS, 8)
         ),
     ]
 }
@@ -113,7 +130,7 @@ impl RollupStore for SqlStore {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            for sql in rebuild_daily_statements() {
+            for sql in rebuild_sums_statements() {
                 sqlx::query(&sql)
                     .bind(org_id)
                     .bind(&from)

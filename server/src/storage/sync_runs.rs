@@ -113,6 +113,9 @@ pub trait SyncRunStore {
 
     /// The integration's runs, newest first.
     async fn runs(&self, org_id: i64, integration_id: i64) -> Result<Vec<SyncRun>, StorageError>;
+
+    /// The organisation's runs still going, newest first.
+    async fn running_runs(&self, org_id: i64) -> Result<Vec<SyncRun>, StorageError>;
 }
 
 #[async_trait::async_trait]
@@ -281,6 +284,18 @@ impl SyncRunStore for SqlStore {
                 .bind(integration_id)
                 .fetch_all(p)
                 .await?;
+            rows.iter().map(run).collect::<Result<Vec<_>, _>>()
+        })?;
+        Ok(found)
+    }
+
+    async fn running_runs(&self, org_id: i64) -> Result<Vec<SyncRun>, StorageError> {
+        let select = format!(
+            "SELECT {RUN_COLUMNS} FROM sync_runs WHERE org_id = $1 AND finished_at_ms IS NULL \
+             ORDER BY id DESC"
+        );
+        let found = with_pool!(&self.pool, |p| {
+            let rows = sqlx::query(&select).bind(org_id).fetch_all(p).await?;
             rows.iter().map(run).collect::<Result<Vec<_>, _>>()
         })?;
         Ok(found)

@@ -1,7 +1,7 @@
 //! Observed usage: the usage store (writes in `usage_write`), and the rollups read back grouped.
 
 use otlp_receiver::{StoreOutcome, UsageRecord};
-use reconciler::{TokenCounts, Usd, UtcDay};
+use reconciler::{Month, TokenCounts, Usd, UtcDay};
 
 use super::StorageError;
 use super::rows::Columns;
@@ -81,6 +81,17 @@ pub trait UsageStore {
         groups: &[UsageGroup],
     ) -> Result<Vec<UsageRow>, StorageError>;
 
+    /// Usage of the whole UTC months `from..=to` from the monthly sums as stored: one row per
+    /// month, provider, tool, model, person, team and label, each carrying only the values of
+    /// `groups` (`Day` is left out), so several rows may share them and the caller sums.
+    async fn usage_by_month(
+        &self,
+        org_id: i64,
+        from: Month,
+        to: Month,
+        groups: &[UsageGroup],
+    ) -> Result<Vec<(Month, UsageRow)>, StorageError>;
+
     /// The tool account ids seen beside an email in the same usage record: (id, email), so
     /// that one person's usage under several ids can be merged under the email.
     async fn identity_links(&self, org_id: i64) -> Result<Vec<(String, String)>, StorageError>;
@@ -96,13 +107,8 @@ impl UsageStore for SqlStore {
     }
 
     async fn identity_links(&self, org_id: i64) -> Result<Vec<(String, String)>, StorageError> {
-        let select = "SELECT DISTINCT id, user_email FROM ( \
-             SELECT account_uuid AS id, user_email FROM usage_events WHERE org_id = $1 \
-             AND user_email IS NOT NULL AND account_uuid IS NOT NULL \
-             UNION SELECT account_id, user_email FROM usage_events WHERE org_id = $1 \
-             AND user_email IS NOT NULL AND account_id IS NOT NULL \
-             UNION SELECT user_id, user_email FROM usage_events WHERE org_id = $1 \
-             AND user_email IS NOT NULL AND user_id IS NOT NULL) AS links ORDER BY id, user_email";
+        let select = "SELECT account_id, email FROM identity_links WHERE org_id = $1 \
+                      ORDER BY account_id, email";
         let links = with_pool!(&self.pool, |p| {
             sqlx::query_as::<_, (String, String)>(select)
                 .bind(org_id)
@@ -119,15 +125,6 @@ impl UsageStore for SqlStore {
         to: UtcDay,
         groups: &[UsageGroup],
     ) -> Result<Vec<UsageRow>, StorageError> {
-        // Column names come from the closed set above, never from the request.
-        let columns: Vec<&str> = groups.iter().map(|g| g.as_str()).chain(["label"]).collect();
-        let list = columns.join(", ");
-        let sums = TOKEN_COLUMNS
-            .split(", ")
-            .chain(["reported_cost_nanos", "records"])
-            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
         // Day, provider, tool and model alone are kept summed in `usage_daily`: far fewer rows.
         let table = if groups.iter().all(|g| {
             matches!(
@@ -139,6 +136,41 @@ impl UsageStore for SqlStore {
         } else {
             "usage_rollups"
         };
+        let rows = self
+            .grouped_usage(table, org_id, (from.to_string(), to.to_string()), groups)
+            .await?;
+        Ok(rows)
+    }
+
+    async fn usage_by_month(
+        &self,
+        org_id: i64,
+        from: Month,
+        to: Month,
+        groups: &[UsageGroup],
+    ) -> Result<Vec<(Month, UsageRow)>, StorageError> {
+        self.monthly_usage(org_id, (from, to), groups).await
+    }
+}
+
+impl SqlStore {
+    /// `table`'s rows of `org_id` of the days `from..=to`, summed per `groups` and label.
+    async fn grouped_usage(
+        &self,
+        table: &str,
+        org_id: i64,
+        (from, to): (String, String),
+        groups: &[UsageGroup],
+    ) -> Result<Vec<UsageRow>, StorageError> {
+        // Column names come from the closed sets above, never from the request.
+        let columns: Vec<&str> = groups.iter().map(|g| g.as_str()).chain(["label"]).collect();
+        let list = columns.join(", ");
+        let sums = TOKEN_COLUMNS
+            .split(", ")
+            .chain(["reported_cost_nanos", "records"])
+            .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let select = format!(
             "SELECT {list}, {sums} FROM {table} WHERE org_id = $1 AND day >= $2 AND day <= $3 \
              GROUP BY {list} HAVING SUM(records) <> 0 ORDER BY {list}"
@@ -146,8 +178,8 @@ impl UsageStore for SqlStore {
         let rows = with_pool!(&self.pool, |p| {
             let rows = sqlx::query(&select)
                 .bind(org_id)
-                .bind(from.to_string())
-                .bind(to.to_string())
+                .bind(&from)
+                .bind(&to)
                 .fetch_all(p)
                 .await?;
             rows.iter()

@@ -191,33 +191,6 @@ pub(super) const ROLLUP_COLUMNS: &str = "org_id, day, provider, tool, model, per
     records, input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, \
     output_tokens, reasoning_tokens, reported_cost_nanos";
 
-pub(super) const DAILY_COLUMNS: &str = "org_id, day, provider, tool, model, label, records, \
-    input_tokens, cache_read_tokens, cache_write_5m_tokens, cache_write_1h_tokens, \
-    output_tokens, reasoning_tokens, reported_cost_nanos";
-
-/// The rollup changes summed per (org, day, provider, tool, model, label): the `usage_daily`
-/// rows they change, in key order.
-pub(super) fn daily_changes<'a>(
-    rollups: &[(i64, [&'a str; 7], &RollupSums)],
-) -> Vec<(i64, [&'a str; 5], RollupSums)> {
-    let mut daily: std::collections::BTreeMap<(i64, [&str; 5]), RollupSums> =
-        std::collections::BTreeMap::new();
-    for (org_id, key, sums) in rollups {
-        let entry = daily
-            .entry((*org_id, [key[0], key[1], key[2], key[3], key[6]]))
-            .or_insert((0, [0; 6], 0));
-        entry.0 = entry.0.saturating_add(sums.0);
-        for (sum, n) in entry.1.iter_mut().zip(sums.1) {
-            *sum = sum.saturating_add(n);
-        }
-        entry.2 = entry.2.saturating_add(sums.2);
-    }
-    daily
-        .into_iter()
-        .map(|((org_id, key), sums)| (org_id, key, sums))
-        .collect()
-}
-
 pub(super) const EVENT_COLUMNS: &str = "org_id, idempotency_key, kind, scope, counted, occurred_at_ns, day, \
     tool, provider, model, person, team, session_id, user_email, account_uuid, account_id, user_id, \
     installation_id, tool_organization_id, department, input_tokens, cache_read_tokens, \

@@ -4,7 +4,8 @@
 use std::sync::OnceLock;
 
 use super::Backend;
-use super::usage_rows::{DAILY_COLUMNS, EVENT_COLUMNS, ROLLUP_COLUMNS};
+use super::usage_rows::{EVENT_COLUMNS, ROLLUP_COLUMNS};
+use super::usage_sums::{DAILY_COLUMNS, MONTHLY_COLUMNS};
 
 /// Rows per multi-row statement at most (29 parameters at most each: within SQLite's and
 /// PostgreSQL's limits).
@@ -67,9 +68,13 @@ pub(super) enum BatchSql {
     AddToRollups,
     /// The same for `usage_daily`, the rollups summed per (day, provider, tool, model, label).
     AddToDaily,
+    /// The same for `usage_monthly`, the rollups summed per month with the person and team.
+    AddToMonthly,
+    /// `INSERT INTO identity_links … ON CONFLICT DO NOTHING`.
+    AddLinks,
 }
 
-const STATEMENTS: usize = 5;
+const STATEMENTS: usize = 7;
 
 impl BatchSql {
     fn index(self) -> usize {
@@ -79,6 +84,8 @@ impl BatchSql {
             BatchSql::CoverScopes => 2,
             BatchSql::AddToRollups => 3,
             BatchSql::AddToDaily => 4,
+            BatchSql::AddToMonthly => 5,
+            BatchSql::AddLinks => 6,
         }
     }
 }
@@ -156,6 +163,25 @@ fn build(which: BatchSql, rows: usize, backend: Backend) -> String {
                 sums.join(", ")
             )
         }
+        BatchSql::AddToMonthly => {
+            let sums: Vec<String> = MONTHLY_COLUMNS
+                .split(", ")
+                .skip(8)
+                .map(|c| format!("{c} = usage_monthly.{c} + excluded.{c}"))
+                .collect();
+            format!(
+                "INSERT INTO usage_monthly ({MONTHLY_COLUMNS}) VALUES {} \
+                 ON CONFLICT (org_id, month, provider, tool, model, person, team, label) \
+                 DO UPDATE SET {}",
+                values(MONTHLY_COLUMNS.split(',').count()),
+                sums.join(", ")
+            )
+        }
+        BatchSql::AddLinks => format!(
+            "INSERT INTO identity_links (org_id, account_id, email) VALUES {} \
+             ON CONFLICT (org_id, account_id, email) DO NOTHING",
+            values(3)
+        ),
     }
 }
 

@@ -18,9 +18,10 @@ use super::store::{SqlStore, with_pool};
 use super::usage::UsageBatch;
 use super::usage_rows::{
     EventRow, RollupChanges, SERIES_UPSERT, TOKEN_COLUMNS, bind_event, bind_rollup, contribution,
-    contribution_of_row, daily_changes, nanos, series_state, signed,
+    contribution_of_row, nanos, series_state, signed,
 };
 use super::usage_sql::{BatchSql, batch_sql, exact_chunks, padded, padded_chunks};
+use super::usage_sums::{IdentityLinks, as_keyed, daily_changes, monthly_changes};
 use super::{Backend, Storage, StorageError, now_ms};
 
 /// Whether the event path looks up which keys are already stored before inserting.
@@ -64,6 +65,7 @@ impl SqlStore {
         let backend = self.backend();
         let mut outcomes = vec![StoreOutcome::default(); batches.len()];
         let mut changes = RollupChanges::default();
+        let mut links = IdentityLinks::default();
         let received_at_ms = now_ms();
         // Events first (deduplicated by key within the group), then metric fallbacks.
         let mut events: Vec<(usize, EventRow<'_>)> = Vec::new();
@@ -151,6 +153,7 @@ impl SqlStore {
                 }
                 outcomes[*index].stored += 1;
                 changes.add(row.org_id, &row.c, 1);
+                links.add(row.org_id, &row.record.identity);
                 if let RecordKind::Event { covers } = &row.record.kind {
                     for scope in covers {
                         if seen.insert((row.org_id, scope))
@@ -295,6 +298,7 @@ impl SqlStore {
                         continue;
                     }
                     outcomes[index].stored += 1;
+                    links.add(org_id, &record.identity);
                     if row.counted {
                         changes.add(org_id, &row.c, 1);
                     }
@@ -310,24 +314,36 @@ impl SqlStore {
                 query.execute(&mut *tx).await?;
             }
             let daily = daily_changes(&rollups);
-            for chunk in exact_chunks(&daily) {
-                let mut query = sqlx::query(batch_sql(BatchSql::AddToDaily, chunk.len(), backend));
-                for (org_id, key, sums) in chunk {
-                    query = query
-                        .bind(*org_id)
-                        .bind(key[0])
-                        .bind(key[1])
-                        .bind(key[2])
-                        .bind(key[3])
-                        .bind(key[4])
-                        .bind(sums.0)
-                        .bind(sums.1[0])
-                        .bind(sums.1[1])
-                        .bind(sums.1[2])
-                        .bind(sums.1[3])
-                        .bind(sums.1[4])
-                        .bind(sums.1[5])
-                        .bind(sums.2);
+            let monthly = monthly_changes(&rollups);
+            for (which, rows) in [
+                (BatchSql::AddToDaily, as_keyed(&daily)),
+                (BatchSql::AddToMonthly, as_keyed(&monthly)),
+            ] {
+                for chunk in exact_chunks(&rows) {
+                    let mut query = sqlx::query(batch_sql(which, chunk.len(), backend));
+                    for (org_id, key, sums) in chunk {
+                        query = query.bind(*org_id);
+                        for field in *key {
+                            query = query.bind(*field);
+                        }
+                        query = query
+                            .bind(sums.0)
+                            .bind(sums.1[0])
+                            .bind(sums.1[1])
+                            .bind(sums.1[2])
+                            .bind(sums.1[3])
+                            .bind(sums.1[4])
+                            .bind(sums.1[5])
+                            .bind(sums.2);
+                    }
+                    query.execute(&mut *tx).await?;
+                }
+            }
+            let links = links.rows();
+            for (chunk, size) in padded_chunks(&links) {
+                let mut query = sqlx::query(batch_sql(BatchSql::AddLinks, size, backend));
+                for (org_id, id, email) in padded(chunk, size) {
+                    query = query.bind(*org_id).bind(*id).bind(*email);
                 }
                 query.execute(&mut *tx).await?;
             }

@@ -4,14 +4,15 @@
 use reconciler::Month;
 use reconciler::reconcile::Row;
 use web::{
-    CredentialField, DayCell, ProviderKindOption, ProviderRow, ReconciliationRow, Viewer, WebData,
+    CredentialField, DayCell, ProviderKindOption, ProviderRow, ReconciliationRow, RunningSync,
+    Viewer, WebData,
 };
 
 use crate::Error;
 use crate::auth::{Actor, Permission};
 use crate::http::AppState;
 use crate::integrations::ProviderKind;
-use crate::storage::Integration;
+use crate::storage::{Integration, SyncRun};
 
 /// The page data of one signed-in request.
 pub(crate) struct PageData<'a> {
@@ -33,6 +34,9 @@ pub(crate) async fn viewer(state: &AppState, actor: &Actor) -> Result<Viewer, Er
         can_write_off: actor.can(Permission::SpendWriteOff),
         can_export: actor.can(Permission::SpendExport),
         can_manage_providers: actor.can(Permission::SettingsIntegrationsUpdate),
+        can_manage_keys: actor.can(Permission::TelemetryKeysManage),
+        can_manage_users: actor.can(Permission::UsersManage),
+        can_read_audit: actor.can(Permission::AuditRead),
         demo_notice: demo.then(|| crate::demo::DEMO_NOTICE.to_owned()),
     })
 }
@@ -93,6 +97,19 @@ pub(crate) fn provider_row(integration: &Integration) -> ProviderRow {
         complete_through: integration.complete_through.clone(),
         next_sync: integration.next_sync_at_ms.map(utc),
         demo: integration.kind == ProviderKind::Demo.as_str(),
+        running: None,
+    }
+}
+
+fn running_sync(run: &SyncRun) -> RunningSync {
+    RunningSync {
+        kind: run.kind.clone(),
+        from: run.range_from.clone(),
+        to: run.range_to.clone(),
+        through: run.progress_through.clone(),
+        requests: run.requests,
+        lines: run.lines,
+        started: utc(run.started_at_ms),
     }
 }
 
@@ -117,7 +134,25 @@ impl WebData for PageData<'_> {
             .list(self.actor.org_id)
             .await
             .map_err(|e| e.to_string())?;
-        Ok(list.iter().map(provider_row).collect())
+        let running = self
+            .state
+            .storage
+            .running_runs(self.actor.org_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(list
+            .iter()
+            .map(|integration| {
+                let mut row = provider_row(integration);
+                // The newest unfinished run: one whose process died stays unfinished, but its
+                // integration is not syncing any more and the page shows no progress for it.
+                row.running = running
+                    .iter()
+                    .find(|run| run.integration_id == integration.id)
+                    .map(running_sync);
+                row
+            })
+            .collect())
     }
 }
 

@@ -10,7 +10,7 @@ use web::Notice;
 use web::telemetry_keys::KeyRow;
 
 use super::data::{utc, viewer};
-use super::{error_notice, status_of};
+use super::{error_notice, outcome, status_of};
 use crate::Error;
 use crate::accounts;
 use crate::auth::Actor;
@@ -117,16 +117,9 @@ pub(crate) async fn revoke(
         &acting(&actor, client),
     )
     .await;
-    let (status, notice) = match revoked {
-        Ok(key) => (
-            StatusCode::OK,
-            Notice::Success(format!(
-                "Revoked {}: its exports are refused from now on.",
-                key.name
-            )),
-        ),
-        Err(error) => (status_of(&error), error_notice(&error)),
-    };
+    let (status, notice) = outcome(revoked, |key| {
+        format!("Revoked {}: its exports are refused from now on.", key.name)
+    });
     let html = page(&state, &actor, None, Some(notice)).await?;
     Ok((status, Html(html)).into_response())
 }

@@ -3,9 +3,12 @@
 //! its notice). Every page and action works without any client code.
 
 pub(crate) mod attribution;
+pub(crate) mod audit;
 mod data;
 pub(crate) mod inventory;
 pub(crate) mod keys;
+pub(crate) mod people;
+pub(crate) mod users;
 
 use std::collections::BTreeMap;
 
@@ -28,12 +31,21 @@ use data::{PageData, provider_kinds, provider_row, viewer};
 
 /// `GET /assets/reckon.css`: served by the binary, so pages need no other origin.
 pub(crate) async fn stylesheet() -> Response {
+    asset("text/css; charset=utf-8", web::STYLESHEET)
+}
+
+/// `GET /assets/reckon.js`: the enhancement script, served like the stylesheet.
+pub(crate) async fn script() -> Response {
+    asset("text/javascript; charset=utf-8", web::SCRIPT)
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        web::STYLESHEET,
+        body,
     )
         .into_response()
 }
@@ -57,6 +69,18 @@ pub(crate) fn error_notice(error: &Error) -> Notice {
         );
     }
     Notice::Error(error.to_string())
+}
+
+/// How a page action went, as the status and notice of the page that answers it: `success`'s
+/// message, or the error's.
+pub(crate) fn outcome<T>(
+    result: Result<T, Error>,
+    success: impl FnOnce(T) -> String,
+) -> (StatusCode, Notice) {
+    match result {
+        Ok(value) => (StatusCode::OK, Notice::Success(success(value))),
+        Err(error) => (status_of(&error), error_notice(&error)),
+    }
 }
 
 #[derive(Deserialize, Debug, Default)]

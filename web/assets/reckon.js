@@ -1,0 +1,27 @@
+// reckon's one script, an enhancement only: every page and action works without it. It adds a
+// Copy button beside each element marked data-copy (a new key, a password, a setup snippet).
+"use strict";
+document.querySelectorAll("[data-copy]").forEach(function (source) {
+  var button = document.createElement("button");
+  button.type = "button";
+  button.className = "copy";
+  button.textContent = "Copy";
+  button.setAttribute("aria-label", "Copy " + (source.getAttribute("aria-label") || source.id || "text"));
+  button.addEventListener("click", function () {
+    var text = "value" in source ? source.value : source.textContent;
+    var done = function () { button.textContent = "Copied"; };
+    var fallback = function () {
+      // Older browsers and insecure origins: select the text and copy the selection.
+      var range = document.createRange();
+      range.selectNodeContents(source);
+      if (source.select) { source.select(); } else { var s = window.getSelection(); s.removeAllRanges(); s.addRange(range); }
+      button.textContent = document.execCommand("copy") ? "Copied" : "Select and copy";
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, fallback);
+    } else {
+      fallback();
+    }
+  });
+  source.insertAdjacentElement("afterend", button);
+});
