@@ -51,3 +51,11 @@ SELECT org_id, substr(day, 1, 7), provider, tool, model, person, team, label,
     CAST(SUM(reasoning_tokens) AS BIGINT), CAST(SUM(reported_cost_nanos) AS BIGINT)
 FROM usage_rollups
 GROUP BY org_id, substr(day, 1, 7), provider, tool, model, person, team, label;
+
+-- A counter per organisation that every change to its usage moves on (a stored export, a
+-- rebuild, a purge), in the same transaction: a cached reading of the sums above is used only
+-- while the counter still says what it said when the reading was made.
+CREATE TABLE usage_versions (
+    org_id BIGINT PRIMARY KEY REFERENCES organizations (id),
+    version BIGINT NOT NULL
+);

@@ -113,6 +113,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         storage: storage.clone(),
         integrations: integrations.clone(),
         catalogue: Arc::new(reconciler::Catalogue::built_in()),
+        attribution: Arc::default(),
         limiter: Arc::new(LoginLimiter::new(LoginLimits::default())),
         sessions: config.sessions,
         cookie: CookieSettings {

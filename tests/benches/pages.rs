@@ -2,7 +2,8 @@
 //! real server (release build) over loopback, for the reconciliation benchmark's month — 5,000
 //! people, 10 million observed events stored through the write path and 1 million billed lines
 //! in SQLite. Each page is requested one at a time and timed from request to last byte; prints
-//! p50, p95 and the maximum per page.
+//! p50, p95 and the maximum per page. Attribution is timed twice: as viewed again, and with an
+//! export stored before each request (so its kept reading is of no use and it reads again).
 //!
 //! `cargo bench -p reckon-tests --bench pages` (RECKON_TEST_BENCH_EVENTS, default 10,000,000;
 //! RECKON_TEST_BENCH_LINES, default 1,000,000; RECKON_TEST_BENCH_REQUESTS, default 100).
@@ -34,6 +35,42 @@ fn env_number(name: &str, default: u64) -> u64 {
 fn percentile(sorted: &[Duration], p: usize) -> f64 {
     let index = (sorted.len() * p / 100).min(sorted.len() - 1);
     sorted[index].as_secs_f64() * 1e3
+}
+
+/// One Claude Code api_request of 12 November 2026 (a new one each `sequence`), sent over
+/// OTLP/HTTP with `key`.
+async fn export_one(app: &TestApp, key: &str, sequence: u64) {
+    let attribute =
+        |key: &str, value: serde_json::Value| serde_json::json!({ "key": key, "value": value });
+    let record = serde_json::json!({
+        "timeUnixNano": (1_794_484_800_000_000_000u64 + sequence).to_string(),
+        "body": { "stringValue": "claude_code.api_request" },
+        "attributes": [
+            attribute("event.name", serde_json::json!({ "stringValue": "api_request" })),
+            attribute("session.id", serde_json::json!({ "stringValue": "bench-export" })),
+            attribute("event.sequence", serde_json::json!({ "intValue": sequence })),
+            attribute("model", serde_json::json!({ "stringValue": "claude-sonnet-4-5" })),
+            attribute("input_tokens", serde_json::json!({ "intValue": 1000 })),
+            attribute("output_tokens", serde_json::json!({ "intValue": 10 })),
+            attribute("user.email", serde_json::json!({ "stringValue": "p1@bench.example" })),
+        ],
+    });
+    let export = serde_json::json!({ "resourceLogs": [{ "resource": { "attributes": [
+        attribute("service.name", serde_json::json!({ "stringValue": "claude-code" })) ] },
+        "scopeLogs": [{ "logRecords": [record] }] }] });
+    let sent = reqwest::Client::new()
+        .post(format!("http://{}/v1/logs", app.otlp_http_addr))
+        .header("authorization", format!("Bearer {key}"))
+        .json(&export)
+        .send()
+        .await
+        .expect("the export sent");
+    assert_eq!(sent.status(), 200);
+    let answer = sent.text().await.unwrap_or_default();
+    assert!(
+        !answer.contains("rejected"),
+        "the export was refused: {answer}"
+    );
 }
 
 #[tokio::main]
@@ -77,36 +114,59 @@ async fn main() {
     }
     let storage = db.storage().await;
     let owner = add_member(storage.as_ref(), org, Role::Owner, "owner@example.com").await;
+    let (_, exporter) = create_telemetry_key(storage.as_ref(), org, "exporter", &Acting::cli())
+        .await
+        .unwrap();
     storage.close().await;
     let app = TestApp::spawn(&db).await;
+    let person = "/spend/attribution?from=2026-11-01&to=2026-11-30&group_by=person";
+    let team = "/spend/attribution?from=2026-11-01&to=2026-11-30&group_by=team";
+    // (name, path, whether an export arrives before each request: attribution readings are
+    // kept while usage is unchanged, so those rows time the reading itself).
     let pages = [
         (
             "Spend → Reconciliation",
             "/spend/reconciliation?month=2026-11",
+            false,
         ),
         (
-            "Spend → Attribution by person (5,000 rows)",
-            "/spend/attribution?from=2026-11-01&to=2026-11-30&group_by=person",
+            "Spend → Attribution by person (5,000 people)",
+            person,
+            false,
         ),
         (
-            "Spend → Attribution by team",
-            "/spend/attribution?from=2026-11-01&to=2026-11-30&group_by=team",
+            "Spend → Attribution by person, an export before each",
+            person,
+            true,
         ),
-        ("AI → Providers", "/ai/providers"),
+        ("Spend → Attribution by team", team, false),
+        (
+            "Spend → Attribution by team, an export before each",
+            team,
+            true,
+        ),
+        ("AI → Providers", "/ai/providers", false),
         (
             "Settings → AI → Usage Providers",
             "/settings/ai/usage-providers",
+            false,
         ),
         (
             "Settings → AI → Telemetry Keys",
             "/settings/ai/telemetry-keys",
+            false,
         ),
     ];
     println!("{requests} requests per page, one at a time, after 3 to warm up:");
-    for (name, path) in pages {
+    let mut sequence = 0;
+    for (name, path, export_first) in pages {
         let mut times = Vec::new();
         let mut bytes = 0;
         for i in 0..requests + 3 {
+            if export_first {
+                sequence += 1;
+                export_one(&app, &exporter, sequence).await;
+            }
             let started = Instant::now();
             let response = app.send(app.authed(Method::GET, path, &owner.token)).await;
             let took = started.elapsed();

@@ -260,4 +260,12 @@ async fn a_whole_month_priced_from_its_sums_equals_its_days_priced_one_by_one(db
     // Ann: 0.003 + 0.00015 on the 3rd, 0.2 + 0.004 on the 20th; Bob: 0.3 + 0.002.
     assert_eq!(whole, expected("0.20715", "0.302"));
     assert_eq!(by_day, whole);
+
+    // A new export is in the next reading (readings are kept only while usage is unchanged).
+    let later = on_day(1, (1_000, 0), None, &[("user.email", "bob@example.com")]);
+    send_logs(&app, &key, vec![later]).await;
+    let (whole, by_day) = november_by_person(&app, &viewer).await;
+    let bob = &whole[1];
+    assert_eq!((bob.2, &bob.4), (2, &json!("0.402")), "{whole:?}");
+    assert_eq!(by_day, whole);
 }

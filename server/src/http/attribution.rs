@@ -4,6 +4,7 @@
 //! appeared beside those ids.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::extract::State;
 use serde_json::Value;
@@ -30,13 +31,34 @@ pub(crate) async fn list(
         wanted.push(UsageGroup::Person);
     }
     let rows = attributed_rows(&state, actor.org_id, (from, to), &wanted).await?;
-    let rows = rows.into_iter().map(usage_json).collect();
+    let rows = rows.iter().map(usage_json).collect();
     super::demo_label::labelled_rows(&state, actor.org_id, rows).await
 }
 
 /// Observed spend of the days `from..=to` grouped by `groups`, identities merged and the
-/// unattributed bucket named: for the API and the Attribution page alike.
+/// unattributed bucket named: for the API and the Attribution page alike. A reading is kept
+/// and used again until the organisation's usage or price overrides change.
 pub(crate) async fn attributed_rows(
+    state: &AppState,
+    org_id: i64,
+    (from, to): (reconciler::UtcDay, reconciler::UtcDay),
+    groups: &[UsageGroup],
+) -> Result<Arc<Vec<PricedUsage>>, Error> {
+    // Both read before the reading: a change while it is made leaves it marked older.
+    let version = state.storage.usage_version(org_id).await?;
+    let overrides = state.storage.price_overrides(org_id).await?;
+    let key = (org_id, from, to, groups.to_vec());
+    if let Some(rows) = state.attribution.get(&key, version, &overrides) {
+        return Ok(rows);
+    }
+    let rows = Arc::new(read_attributed(state, org_id, (from, to), groups).await?);
+    state
+        .attribution
+        .put(key, version, overrides, Arc::clone(&rows));
+    Ok(rows)
+}
+
+async fn read_attributed(
     state: &AppState,
     org_id: i64,
     (from, to): (reconciler::UtcDay, reconciler::UtcDay),

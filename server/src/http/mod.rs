@@ -42,6 +42,8 @@ pub(crate) struct AppState {
     pub integrations: Arc<crate::integrations::Integrations>,
     /// The price catalogue estimated amounts are priced from.
     pub catalogue: Arc<reconciler::Catalogue>,
+    /// Attribution readings kept while the usage they read is unchanged.
+    pub attribution: Arc<crate::spend::AttributionCache>,
     pub limiter: Arc<LoginLimiter>,
     pub sessions: SessionPolicy,
     pub cookie: CookieSettings,

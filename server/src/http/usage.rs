@@ -131,15 +131,15 @@ pub(super) async fn priced_usage(
 }
 
 /// A priced usage row as the usage and attribution APIs answer it.
-pub(super) fn usage_json(row: PricedUsage) -> Value {
+pub(super) fn usage_json(row: &PricedUsage) -> Value {
     let money = |usd: Option<reconciler::Usd>| {
         usd.map_or(Value::Null, |usd| Value::String(usd.to_string()))
     };
     let mut object = Map::new();
-    for (group, value) in row.groups {
-        object.insert(group.as_str().to_owned(), Value::String(value));
+    for (group, value) in &row.groups {
+        object.insert(group.as_str().to_owned(), Value::String(value.clone()));
     }
-    object.insert("label".into(), Value::String(row.label));
+    object.insert("label".into(), Value::String(row.label.clone()));
     object.insert("records".into(), json!(row.records));
     object.insert("tokens".into(), tokens_json(&row.tokens));
     object.insert("reported_cost_usd".into(), money(row.reported));
@@ -156,6 +156,6 @@ pub(crate) async fn list(
     let (from, to) = day_range(&query.from, &query.to)?;
     let groups = groups(&query.group_by, &UsageGroup::ALL, UsageGroup::as_str)?;
     let rows = priced_usage(&state, actor.org_id, (from, to), &groups, |_| {}).await?;
-    let rows = rows.into_iter().map(usage_json).collect();
+    let rows = rows.iter().map(usage_json).collect();
     super::demo_label::labelled_rows(&state, actor.org_id, rows).await
 }

@@ -1,6 +1,7 @@
 //! Spend as finance reads it: observed usage priced from the catalogue, and (next) the
 //! reconciliation of billed against observed, fed from storage into the pure engine.
 
+mod cache;
 mod reconcile;
 mod spans;
 
@@ -10,6 +11,7 @@ use reconciler::{Catalogue, Price, Provider, Tier, TokenCounts, Usd, UtcDay};
 use rust_decimal::Decimal;
 
 use crate::storage::{UsageGroup, UsageRow};
+pub use cache::{AttributionCache, ReadingKey};
 pub use reconcile::{months, people, reconciliation};
 pub use spans::{Span, spans};
 

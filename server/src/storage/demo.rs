@@ -6,7 +6,7 @@ use super::billed::refresh_billed_days;
 use super::records::AuditEntry;
 use super::rollups::{rebuild_statements, rebuild_sums_statements, writer_exclusion};
 use super::store::{SqlStore, with_pool};
-use super::usage_sums::RELINK_STATEMENTS;
+use super::usage_sums::{BUMP_USAGE_VERSION, RELINK_STATEMENTS};
 use super::{Storage, StorageError};
 
 /// What a purge deleted.
@@ -190,7 +190,7 @@ impl DemoStore for SqlStore {
                         .await?;
                 }
             }
-            for sql in RELINK_STATEMENTS {
+            for sql in RELINK_STATEMENTS.iter().chain([&BUMP_USAGE_VERSION]) {
                 sqlx::query(sql).bind(org_id).execute(&mut *tx).await?;
             }
             if let (Some(first), Some(last)) = billed {

@@ -3,7 +3,7 @@
 
 use super::store::{SqlStore, with_pool};
 use super::usage_rows::{ROLLUP_COLUMNS, TOKEN_COLUMNS};
-use super::usage_sums::{DAILY_COLUMNS, MONTHLY_COLUMNS};
+use super::usage_sums::{BUMP_USAGE_VERSION, DAILY_COLUMNS, MONTHLY_COLUMNS};
 use super::{Backend, Storage, StorageError};
 use reconciler::UtcDay;
 
@@ -138,6 +138,10 @@ impl RollupStore for SqlStore {
                     .execute(&mut *tx)
                     .await?;
             }
+            sqlx::query(BUMP_USAGE_VERSION)
+                .bind(org_id)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(RebuiltRollups { removed, written })
         })?;

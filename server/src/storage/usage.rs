@@ -9,7 +9,7 @@ use super::store::{SqlStore, with_pool};
 use super::usage_rows::{TOKEN_COLUMNS, unsigned};
 
 /// What usage rows are grouped by (any of them; the label always).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum UsageGroup {
     Day,
     Provider,
@@ -92,6 +92,10 @@ pub trait UsageStore {
         groups: &[UsageGroup],
     ) -> Result<Vec<(Month, UsageRow)>, StorageError>;
 
+    /// The organisation's usage counter: it moves on with every change to its usage (0 before
+    /// the first), so a cached reading is known to be current while it stays the same.
+    async fn usage_version(&self, org_id: i64) -> Result<i64, StorageError>;
+
     /// The tool account ids seen beside an email in the same usage record: (id, email), so
     /// that one person's usage under several ids can be merged under the email.
     async fn identity_links(&self, org_id: i64) -> Result<Vec<(String, String)>, StorageError>;
@@ -104,6 +108,16 @@ impl UsageStore for SqlStore {
         batches: &[UsageBatch<'_>],
     ) -> Result<Vec<StoreOutcome>, StorageError> {
         self.write_usage(batches).await
+    }
+
+    async fn usage_version(&self, org_id: i64) -> Result<i64, StorageError> {
+        let version = with_pool!(&self.pool, |p| {
+            sqlx::query_scalar::<_, i64>("SELECT version FROM usage_versions WHERE org_id = $1")
+                .bind(org_id)
+                .fetch_optional(p)
+                .await
+        })?;
+        Ok(version.unwrap_or(0))
     }
 
     async fn identity_links(&self, org_id: i64) -> Result<Vec<(String, String)>, StorageError> {

@@ -71,6 +71,10 @@ pub(super) const RELINK_STATEMENTS: [&str; 2] = [
      WHERE org_id = $1 AND user_email <> '' AND user_id <> ''",
 ];
 
+/// Moves an organisation's (`$1`) usage counter on: in every transaction that changes its usage.
+pub(crate) const BUMP_USAGE_VERSION: &str = "INSERT INTO usage_versions (org_id, version) \
+    VALUES ($1, 1) ON CONFLICT (org_id) DO UPDATE SET version = usage_versions.version + 1";
+
 /// Summed rows with their keys as slices, so rows of either width bind the same way.
 pub(super) fn as_keyed<'k, 'a, const N: usize>(
     rows: &'k [(i64, [&'a str; N], RollupSums)],

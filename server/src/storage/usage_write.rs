@@ -21,7 +21,9 @@ use super::usage_rows::{
     contribution_of_row, nanos, series_state, signed,
 };
 use super::usage_sql::{BatchSql, batch_sql, exact_chunks, padded, padded_chunks};
-use super::usage_sums::{IdentityLinks, as_keyed, daily_changes, monthly_changes};
+use super::usage_sums::{
+    BUMP_USAGE_VERSION, IdentityLinks, as_keyed, daily_changes, monthly_changes,
+};
 use super::{Backend, Storage, StorageError, now_ms};
 
 /// Whether the event path looks up which keys are already stored before inserting.
@@ -340,6 +342,19 @@ impl SqlStore {
                 }
             }
             let links = links.rows();
+            // Every organisation whose sums or identity links this transaction changed moves
+            // its counter on.
+            let changed: std::collections::BTreeSet<i64> = rollups
+                .iter()
+                .map(|(org_id, ..)| *org_id)
+                .chain(links.iter().map(|(org_id, ..)| *org_id))
+                .collect();
+            for org_id in changed {
+                sqlx::query(BUMP_USAGE_VERSION)
+                    .bind(org_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             for (chunk, size) in padded_chunks(&links) {
                 let mut query = sqlx::query(batch_sql(BatchSql::AddLinks, size, backend));
                 for (org_id, id, email) in padded(chunk, size) {
