@@ -21,6 +21,7 @@ use reckon_server::accounts::{Acting, create_telemetry_key};
 use reckon_server::auth::Role;
 use reckon_tests::bills::stored_integration;
 use reckon_tests::month::{billed, store_events};
+use reckon_tests::otlp::{claude_code_request, send_logs};
 use reckon_tests::{TestApp, TestDatabase, add_member};
 use reconciler::Month;
 use reqwest::Method;
@@ -35,42 +36,6 @@ fn env_number(name: &str, default: u64) -> u64 {
 fn percentile(sorted: &[Duration], p: usize) -> f64 {
     let index = (sorted.len() * p / 100).min(sorted.len() - 1);
     sorted[index].as_secs_f64() * 1e3
-}
-
-/// One Claude Code api_request of 12 November 2026 (a new one each `sequence`), sent over
-/// OTLP/HTTP with `key`.
-async fn export_one(app: &TestApp, key: &str, sequence: u64) {
-    let attribute =
-        |key: &str, value: serde_json::Value| serde_json::json!({ "key": key, "value": value });
-    let record = serde_json::json!({
-        "timeUnixNano": (1_794_484_800_000_000_000u64 + sequence).to_string(),
-        "body": { "stringValue": "claude_code.api_request" },
-        "attributes": [
-            attribute("event.name", serde_json::json!({ "stringValue": "api_request" })),
-            attribute("session.id", serde_json::json!({ "stringValue": "bench-export" })),
-            attribute("event.sequence", serde_json::json!({ "intValue": sequence })),
-            attribute("model", serde_json::json!({ "stringValue": "claude-sonnet-4-5" })),
-            attribute("input_tokens", serde_json::json!({ "intValue": 1000 })),
-            attribute("output_tokens", serde_json::json!({ "intValue": 10 })),
-            attribute("user.email", serde_json::json!({ "stringValue": "p1@bench.example" })),
-        ],
-    });
-    let export = serde_json::json!({ "resourceLogs": [{ "resource": { "attributes": [
-        attribute("service.name", serde_json::json!({ "stringValue": "claude-code" })) ] },
-        "scopeLogs": [{ "logRecords": [record] }] }] });
-    let sent = reqwest::Client::new()
-        .post(format!("http://{}/v1/logs", app.otlp_http_addr))
-        .header("authorization", format!("Bearer {key}"))
-        .json(&export)
-        .send()
-        .await
-        .expect("the export sent");
-    assert_eq!(sent.status(), 200);
-    let answer = sent.text().await.unwrap_or_default();
-    assert!(
-        !answer.contains("rejected"),
-        "the export was refused: {answer}"
-    );
 }
 
 #[tokio::main]
@@ -165,7 +130,10 @@ async fn main() {
         for i in 0..requests + 3 {
             if export_first {
                 sequence += 1;
-                export_one(&app, &exporter, sequence).await;
+                // A Claude Code request of 12 November 2026 (a new one each time).
+                let time_ns = 1_794_484_800_000_000_000i128 + sequence;
+                let export = claude_code_request(time_ns, "p1@bench.example", 1_000, None);
+                send_logs(&app, &exporter, &export).await;
             }
             let started = Instant::now();
             let response = app.send(app.authed(Method::GET, path, &owner.token)).await;

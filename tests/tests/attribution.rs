@@ -3,7 +3,7 @@
 //! whole month read from its monthly sums gives what its days give.
 
 use reckon_server::auth::Role;
-use reckon_tests::otlp::setup;
+use reckon_tests::otlp::{send_logs, setup};
 use reckon_tests::{TestApp, TestDatabase, add_member, backend_tests};
 use std::collections::BTreeMap;
 
@@ -38,18 +38,11 @@ fn event(sequence: i64, identity: &[(&str, &str)]) -> Value {
 }
 
 /// Sends Claude Code log records in one OTLP/JSON export with the telemetry key.
-async fn send_logs(app: &TestApp, key: &str, records: Vec<Value>) {
+async fn send_records(app: &TestApp, key: &str, records: Vec<Value>) {
     let export = json!({ "resourceLogs": [{ "resource": { "attributes": [
         { "key": "service.name", "value": { "stringValue": "claude-code" } } ] },
         "scopeLogs": [{ "logRecords": records }] }] });
-    let sent = reqwest::Client::new()
-        .post(format!("http://{}/v1/logs", app.otlp_http_addr))
-        .header("authorization", format!("Bearer {key}"))
-        .json(&export)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sent.status(), 200);
+    send_logs(app, key, &export).await;
 }
 
 async fn one_person_under_two_ids_is_merged_and_the_rest_is_unattributed(db: TestDatabase) {
@@ -66,7 +59,7 @@ async fn one_person_under_two_ids_is_merged_and_the_rest_is_unattributed(db: Tes
         event(2, &[("user.account_uuid", "acct-ann")]),
         event(3, &[]),
     ];
-    send_logs(&app, &key, records).await;
+    send_records(&app, &key, records).await;
 
     let response = app
         .send(
@@ -208,7 +201,7 @@ async fn a_whole_month_priced_from_its_sums_equals_its_days_priced_one_by_one(db
         // 1 December: outside the month.
         on_day(9, (7_000, 0), None, &ann),
     ];
-    send_logs(&app, &key, records).await;
+    send_records(&app, &key, records).await;
 
     // One list price all month ($3 input, $15 output per million): read from the monthly sums.
     let expected = |ann: &str, bob: &str| {
@@ -263,7 +256,7 @@ async fn a_whole_month_priced_from_its_sums_equals_its_days_priced_one_by_one(db
 
     // A new export is in the next reading (readings are kept only while usage is unchanged).
     let later = on_day(1, (1_000, 0), None, &[("user.email", "bob@example.com")]);
-    send_logs(&app, &key, vec![later]).await;
+    send_records(&app, &key, vec![later]).await;
     let (whole, by_day) = november_by_person(&app, &viewer).await;
     let bob = &whole[1];
     assert_eq!((bob.2, &bob.4), (2, &json!("0.402")), "{whole:?}");
