@@ -80,8 +80,30 @@ impl Price {
             .checked_div(Decimal::from(1_000_000))
     }
 
+    /// `tokens` split by whether this price has a rate for their kind: what the kinds with a
+    /// rate cost in millionths of a dollar (`None` when none of them has tokens), and how many
+    /// tokens are of kinds without one. Kind by kind, so rows summed first split exactly as
+    /// the rows one by one do. `None` only when the arithmetic overflows.
+    pub fn split_cost_micros(&self, tokens: &TokenCounts) -> Option<(Option<Decimal>, u64)> {
+        let (mut micros, mut unpriced) = (None, 0u64);
+        for (kind, price) in KINDS.iter().zip(self.per_million) {
+            let count = tokens.get(*kind);
+            if count == 0 {
+                continue;
+            }
+            match price {
+                Some(price) => {
+                    let part = Decimal::from(count).checked_mul(price)?;
+                    micros = Some(micros.unwrap_or(Decimal::ZERO).checked_add(part)?);
+                }
+                None => unpriced = unpriced.checked_add(count)?,
+            }
+        }
+        Some((micros, unpriced))
+    }
+
     /// What `tokens` cost in millionths of a dollar (tokens times the price per million),
-    /// exactly: for summing many rows and dividing once, as division is the costly step.
+    /// exactly; `None` when a kind with tokens has no price.
     pub fn cost_micros(&self, tokens: &TokenCounts) -> Option<Decimal> {
         let mut total = Decimal::ZERO;
         for (kind, price) in KINDS.iter().zip(self.per_million) {

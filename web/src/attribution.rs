@@ -187,7 +187,7 @@ pub fn page(
                 <nav aria-label="Attribution pages" class="pager">{previous}{next}</nav>
                 <p class="hint">
                     "Reported: the tools' own cost. Estimated: catalogue prices of tokens sent without a cost. "
-                    "Unpriced tokens are of models no price covers; their dollars are in no amount."
+                    "Unpriced tokens are of models, or token kinds, no price covers; their dollars are in no amount."
                 </p>
             }
             .into_any()

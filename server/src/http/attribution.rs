@@ -51,7 +51,10 @@ pub(crate) async fn attributed_rows(
     if let Some(rows) = state.attribution.get(&key, version, &overrides) {
         return Ok(rows);
     }
-    let rows = Arc::new(read_attributed(state, org_id, (from, to), groups).await?);
+    // Priced with the overrides the reading is kept under, read once.
+    let catalogue = crate::spend::catalogue_with(&state.catalogue, &overrides);
+    let rows = read_attributed(state, org_id, (from, to), (groups, &catalogue)).await?;
+    let rows = Arc::new(rows);
     state
         .attribution
         .put(key, version, overrides, Arc::clone(&rows));
@@ -62,7 +65,7 @@ async fn read_attributed(
     state: &AppState,
     org_id: i64,
     (from, to): (reconciler::UtcDay, reconciler::UtcDay),
-    groups: &[UsageGroup],
+    (groups, catalogue): (&[UsageGroup], &reconciler::Catalogue),
 ) -> Result<Vec<PricedUsage>, Error> {
     // The links are read from the stored events: only when persons are shown.
     let links: HashMap<String, String> = if groups.contains(&UsageGroup::Person) {
@@ -91,5 +94,5 @@ async fn read_attributed(
             }
         }
     };
-    priced_usage(state, org_id, (from, to), groups, merge).await
+    priced_usage(state, org_id, (from, to), (groups, catalogue), merge).await
 }

@@ -94,7 +94,7 @@ pub(super) async fn priced_usage(
     state: &AppState,
     org_id: i64,
     (from, to): (UtcDay, UtcDay),
-    groups: &[UsageGroup],
+    (groups, catalogue): (&[UsageGroup], &reconciler::Catalogue),
     adjust: impl FnMut(&mut crate::storage::UsageRow),
 ) -> Result<Vec<PricedUsage>, Error> {
     let mut fine_groups = groups.to_vec();
@@ -103,11 +103,9 @@ pub(super) async fn priced_usage(
             fine_groups.push(group);
         }
     }
-    let catalogue =
-        crate::spend::catalogue_for(state.storage.as_ref(), &state.catalogue, org_id).await?;
     let mut fine = Vec::new();
     let per_day = groups.contains(&UsageGroup::Day);
-    for span in crate::spend::spans(from, to, per_day, &catalogue) {
+    for span in crate::spend::spans(from, to, per_day, catalogue) {
         match span {
             Span::Days(from, to) => {
                 fine.extend(state.storage.usage(org_id, from, to, &fine_groups).await?);
@@ -127,7 +125,7 @@ pub(super) async fn priced_usage(
         }
     }
     fine.iter_mut().for_each(adjust);
-    Ok(crate::spend::price_usage(fine, groups, &catalogue))
+    Ok(crate::spend::price_usage(fine, groups, catalogue))
 }
 
 /// A priced usage row as the usage and attribution APIs answer it.
@@ -155,7 +153,16 @@ pub(crate) async fn list(
 ) -> Result<axum::Json<Value>, Error> {
     let (from, to) = day_range(&query.from, &query.to)?;
     let groups = groups(&query.group_by, &UsageGroup::ALL, UsageGroup::as_str)?;
-    let rows = priced_usage(&state, actor.org_id, (from, to), &groups, |_| {}).await?;
+    let catalogue =
+        crate::spend::catalogue_for(state.storage.as_ref(), &state.catalogue, actor.org_id).await?;
+    let rows = priced_usage(
+        &state,
+        actor.org_id,
+        (from, to),
+        (&groups, &catalogue),
+        |_| {},
+    )
+    .await?;
     let rows = rows.iter().map(usage_json).collect();
     super::demo_label::labelled_rows(&state, actor.org_id, rows).await
 }

@@ -25,11 +25,17 @@ pub async fn catalogue_for(
     built_in: &Catalogue,
     org_id: i64,
 ) -> Result<Catalogue, Error> {
+    let overrides = storage.price_overrides(org_id).await?;
+    Ok(catalogue_with(built_in, &overrides))
+}
+
+/// The built-in list prices with an organisation's `overrides` (already read).
+pub fn catalogue_with(built_in: &Catalogue, overrides: &[Price]) -> Catalogue {
     let mut catalogue = built_in.clone();
-    for price in storage.price_overrides(org_id).await? {
-        catalogue.insert(price);
+    for price in overrides {
+        catalogue.insert(price.clone());
     }
-    Ok(catalogue)
+    catalogue
 }
 
 /// The pricing keys every usage row must carry to be priced: day, provider and model.
@@ -50,17 +56,36 @@ pub struct PricedUsage {
     pub unpriced_tokens: u64,
 }
 
-fn add(a: Option<Usd>, b: Option<Usd>) -> Option<Usd> {
-    match (a, b) {
-        (Some(a), Some(b)) => a.checked_add(b),
-        (a, b) => a.or(b),
-    }
+/// A group's dollars while its rows are summed: exact, and unknown for good once a sum
+/// overflows (a later row must not restart it from its own amount).
+#[derive(Default)]
+struct Dollars {
+    reported: Option<Decimal>,
+    /// Millionths of a dollar, divided once at the end.
+    estimated_micros: Option<Decimal>,
+    overflowed: bool,
 }
 
-fn add_exact(a: Option<Decimal>, b: Option<Decimal>) -> Option<Decimal> {
-    match (a, b) {
-        (Some(a), Some(b)) => a.checked_add(b),
-        (a, b) => a.or(b),
+impl Dollars {
+    fn add(sum: &mut Option<Decimal>, overflowed: &mut bool, part: Option<Decimal>) {
+        if let Some(part) = part {
+            match sum.unwrap_or(Decimal::ZERO).checked_add(part) {
+                Some(total) => *sum = Some(total),
+                None => *overflowed = true,
+            }
+        }
+    }
+
+    /// (reported, estimated) in dollars; both unknown after an overflow.
+    fn finish(self) -> (Option<Usd>, Option<Usd>) {
+        if self.overflowed {
+            return (None, None);
+        }
+        let usd = |dollars: Option<Decimal>| dollars.and_then(|d| Usd::from_decimal(d).ok());
+        let estimated = self
+            .estimated_micros
+            .and_then(|micros| micros.checked_div(Decimal::from(1_000_000)));
+        (usd(self.reported), usd(estimated))
     }
 }
 
@@ -78,7 +103,7 @@ pub fn price_usage(
     // the catalogue once, and a group's strings are copied once, when the group first appears.
     let mut prices: HashMap<[&str; 3], Option<&Price>> = HashMap::new();
     let mut index: HashMap<(Vec<&str>, &str), usize> = HashMap::new();
-    let mut out: Vec<(PricedUsage, Option<Decimal>)> = Vec::new();
+    let mut out: Vec<(PricedUsage, Dollars)> = Vec::new();
     for row in &fine {
         let value = |group: UsageGroup| {
             row.groups
@@ -96,8 +121,10 @@ pub fn price_usage(
                 let provider = Provider::parse(provider).ok()?;
                 catalogue.price(&provider, model, Tier::Standard, day)
             });
-            match price.and_then(|price| price.cost_micros(&row.tokens)) {
-                Some(cost) => estimated = Some(cost),
+            // Kind by kind: tokens of a kind the price has no rate for are unpriced, the rest
+            // priced, so month sums split exactly as their days do.
+            match price.and_then(|price| price.split_cost_micros(&row.tokens)) {
+                Some((micros, without_rate)) => (estimated, unpriced) = (micros, without_rate),
                 None => unpriced = row.tokens.total().unwrap_or(u64::MAX),
             }
         }
@@ -119,22 +146,25 @@ pub fn price_usage(
                 estimated: None,
                 unpriced_tokens: 0,
             };
-            out.push((usage, None));
+            out.push((usage, Dollars::default()));
             out.len() - 1
         });
-        let (entry, exact) = &mut out[slot];
+        let (entry, dollars) = &mut out[slot];
         entry.records = entry.records.saturating_add(row.records);
         entry.tokens = entry.tokens.saturating_add(&row.tokens);
-        entry.reported = add(entry.reported, row.reported_cost);
-        *exact = add_exact(*exact, estimated);
+        let reported = row.reported_cost.map(Usd::as_decimal);
+        Dollars::add(&mut dollars.reported, &mut dollars.overflowed, reported);
+        Dollars::add(
+            &mut dollars.estimated_micros,
+            &mut dollars.overflowed,
+            estimated,
+        );
         entry.unpriced_tokens = entry.unpriced_tokens.saturating_add(unpriced);
     }
     let mut priced: Vec<PricedUsage> = out
         .into_iter()
-        .map(|(mut usage, exact)| {
-            usage.estimated = exact
-                .and_then(|micros| micros.checked_div(Decimal::from(1_000_000)))
-                .and_then(|dollars| Usd::from_decimal(dollars).ok());
+        .map(|(mut usage, dollars)| {
+            (usage.reported, usage.estimated) = dollars.finish();
             usage
         })
         .collect();
@@ -195,6 +225,37 @@ mod tests {
         assert_eq!(reported.reported, Some(Usd::parse_dollars("0.5").unwrap()));
         assert_eq!((reported.estimated, reported.unpriced_tokens), (None, 0));
         assert_eq!(reported.groups, [(UsageGroup::Tool, "codex".to_owned())]);
+    }
+
+    #[test]
+    fn tokens_of_a_kind_without_a_rate_are_unpriced_alone_and_a_month_splits_as_its_days() {
+        // gpt-5 has no cache-write rate: only those tokens are unpriced.
+        let write = |mut row: UsageRow, tokens: u64| {
+            row.tokens.cache_write_5m = tokens;
+            row
+        };
+        let days = vec![
+            fine("2026-11-01", "gpt-5", "estimated", 1_000_000, None),
+            write(
+                fine("2026-11-02", "gpt-5", "estimated", 1_000_000, None),
+                500,
+            ),
+        ];
+        let month = vec![write(
+            fine("2026-11-01", "gpt-5", "estimated", 2_000_000, None),
+            500,
+        )];
+        let catalogue = Catalogue::built_in();
+        let by_day = price_usage(days, &[UsageGroup::Tool], &catalogue);
+        let whole = price_usage(month, &[UsageGroup::Tool], &catalogue);
+        assert_eq!(
+            (by_day[0].estimated, by_day[0].unpriced_tokens),
+            (Some(Usd::parse_dollars("2.5").unwrap()), 500)
+        );
+        assert_eq!(
+            (whole[0].estimated, whole[0].unpriced_tokens),
+            (by_day[0].estimated, by_day[0].unpriced_tokens)
+        );
     }
 
     #[test]
