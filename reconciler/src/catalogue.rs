@@ -70,14 +70,14 @@ impl Price {
 
     /// What `tokens` cost at this price; `None` when a kind with tokens has no price.
     pub fn cost(&self, tokens: &TokenCounts) -> Option<Usd> {
-        Usd::from_decimal(self.exact_cost(tokens)?).ok()
-    }
-
-    /// What `tokens` cost at this price in dollars, not rounded: sums of these rounded once
-    /// equal the cost of the summed tokens (pricing is linear), whichever way rows are cut.
-    pub fn exact_cost(&self, tokens: &TokenCounts) -> Option<Decimal> {
-        self.cost_micros(tokens)?
-            .checked_div(Decimal::from(1_000_000))
+        let (micros, without_rate) = self.split_cost_micros(tokens)?;
+        if without_rate > 0 {
+            return None;
+        }
+        let dollars = micros
+            .unwrap_or(Decimal::ZERO)
+            .checked_div(Decimal::from(1_000_000))?;
+        Usd::from_decimal(dollars).ok()
     }
 
     /// `tokens` split by whether this price has a rate for their kind: what the kinds with a
@@ -100,21 +100,6 @@ impl Price {
             }
         }
         Some((micros, unpriced))
-    }
-
-    /// What `tokens` cost in millionths of a dollar (tokens times the price per million),
-    /// exactly; `None` when a kind with tokens has no price.
-    pub fn cost_micros(&self, tokens: &TokenCounts) -> Option<Decimal> {
-        let mut total = Decimal::ZERO;
-        for (kind, price) in KINDS.iter().zip(self.per_million) {
-            let count = tokens.get(*kind);
-            if count == 0 {
-                continue;
-            }
-            let part = Decimal::from(count).checked_mul(price?)?;
-            total = total.checked_add(part)?;
-        }
-        Some(total)
     }
 }
 

@@ -150,33 +150,7 @@ impl UsageStore for SqlStore {
         } else {
             "usage_rollups"
         };
-        let rows = self
-            .grouped_usage(table, org_id, (from.to_string(), to.to_string()), groups)
-            .await?;
-        Ok(rows)
-    }
-
-    async fn usage_by_month(
-        &self,
-        org_id: i64,
-        from: Month,
-        to: Month,
-        groups: &[UsageGroup],
-    ) -> Result<Vec<(Month, UsageRow)>, StorageError> {
-        self.monthly_usage(org_id, (from, to), groups).await
-    }
-}
-
-impl SqlStore {
-    /// `table`'s rows of `org_id` of the days `from..=to`, summed per `groups` and label.
-    async fn grouped_usage(
-        &self,
-        table: &str,
-        org_id: i64,
-        (from, to): (String, String),
-        groups: &[UsageGroup],
-    ) -> Result<Vec<UsageRow>, StorageError> {
-        // Column names come from the closed sets above, never from the request.
+        // Column names come from the closed set above, never from the request.
         let columns: Vec<&str> = groups.iter().map(|g| g.as_str()).chain(["label"]).collect();
         let list = columns.join(", ");
         let sums = TOKEN_COLUMNS
@@ -192,8 +166,8 @@ impl SqlStore {
         let rows = with_pool!(&self.pool, |p| {
             let rows = sqlx::query(&select)
                 .bind(org_id)
-                .bind(&from)
-                .bind(&to)
+                .bind(from.to_string())
+                .bind(to.to_string())
                 .fetch_all(p)
                 .await?;
             rows.iter()
@@ -218,5 +192,15 @@ impl SqlStore {
                 .collect::<Result<Vec<_>, _>>()
         })?;
         Ok(rows)
+    }
+
+    async fn usage_by_month(
+        &self,
+        org_id: i64,
+        from: Month,
+        to: Month,
+        groups: &[UsageGroup],
+    ) -> Result<Vec<(Month, UsageRow)>, StorageError> {
+        self.monthly_usage(org_id, (from, to), groups).await
     }
 }
