@@ -48,7 +48,7 @@ impl UsageSink for MemorySink {
 
 fn fixture(name: &str) -> Vec<serde_json::Value> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/otlp")
+        .join("../tests/fixtures/otlp")
         .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()

@@ -27,6 +27,23 @@ const FLAGS: [&str; 5] = [
 /// Generous: seeding the demo on a busy 2-core machine takes several seconds.
 const WAIT: Duration = Duration::from_secs(60);
 
+/// CDP's `Browser.grantPermissions`, which chromiumoxide's generated protocol leaves out.
+#[derive(Debug, serde::Serialize)]
+struct GrantPermissions {
+    origin: String,
+    permissions: Vec<&'static str>,
+}
+
+impl chromiumoxide::Method for GrantPermissions {
+    fn identifier(&self) -> chromiumoxide::types::MethodId {
+        "Browser.grantPermissions".into()
+    }
+}
+
+impl chromiumoxide::Command for GrantPermissions {
+    type Response = serde_json::Value;
+}
+
 /// A running browser and the page the test drives; closed (and its processes gone) on `close`
 /// or, failing that, on drop.
 pub struct TestBrowser {
@@ -112,6 +129,36 @@ impl TestBrowser {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Waits until the text of the element matching `css` is no longer `from`, and returns it.
+    pub async fn wait_for_change(&self, css: &str, from: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let text = self.wait_for(css).await;
+            if text != from {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{css}` still says {from:?} on {:?}",
+                self.url().await
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Grants the pages of `origin` the clipboard (`Browser.grantPermissions`), as a user
+    /// answering the prompt would; headless, the prompt is never shown.
+    pub async fn grant_clipboard(&self, origin: &str) {
+        let grant = GrantPermissions {
+            origin: origin.to_string(),
+            permissions: vec!["clipboardReadWrite", "clipboardSanitizedWrite"],
+        };
+        self.browser
+            .execute(grant)
+            .await
+            .expect("the clipboard permission granted");
     }
 
     /// Waits until the page's URL path is `path` (and the page has a `main`).

@@ -1,4 +1,4 @@
-//! Replaying the recorded OTLP exports of the real CLIs (../shared/fixtures/otlp) to a running
+//! Replaying the recorded OTLP exports of the real CLIs (tests/fixtures/otlp) to a running
 //! server, and reading its usage API.
 
 use base64::Engine;
@@ -19,7 +19,7 @@ use crate::{Member, TestApp, TestDatabase, add_member};
 
 pub fn fixture(name: &str) -> Vec<Value> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/otlp")
+        .join("fixtures/otlp")
         .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()
