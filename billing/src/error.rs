@@ -26,6 +26,14 @@ pub enum BillingError {
     /// truncated page), with what was wrong and where.
     #[error("the provider sent a response reckon cannot read: {message}")]
     Malformed { message: String },
+    /// No trusted TLS connection (an unknown issuer, a certificate for another host name, an
+    /// expired one) or a base URL that would send the credential unencrypted; never retried.
+    #[error("reckon did not connect to the provider securely: {message}")]
+    Tls { message: String },
+    /// The forward proxy (`HTTPS_PROXY`) refused to open a tunnel for reckon's credentials;
+    /// never retried. The proxy URL (and its password) is not part of the message.
+    #[error("the forward proxy refused reckon: {message}")]
+    Proxy { message: String },
     /// Other 4xx: the provider refused the request; its message.
     #[error("the provider refused the request (HTTP {status}): {message}")]
     Refused { status: u16, message: String },

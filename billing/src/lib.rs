@@ -28,7 +28,7 @@ mod source;
 
 pub use days::DayRange;
 pub use error::BillingError;
-pub use http::HttpSettings;
+pub use http::{HttpSettings, MAX_RESPONSE_BYTES, TrustedRoots, check_base_url};
 pub use line::{BillingLine, CostType};
 pub use pacer::Pacer;
 pub use reconciler::{Provider, TokenCounts, TokenKind, Usd, UtcDay};

@@ -23,6 +23,7 @@ use common::{calls, demo, sum};
 
 fn settings(server: &DemoServer, provider: &Provider) -> HttpSettings {
     let base = server.base_url(provider).unwrap();
+    test_tls::install_ring();
     HttpSettings {
         base_url: Url::parse(&base).unwrap(),
         timeout: Duration::from_secs(30),
@@ -30,6 +31,8 @@ fn settings(server: &DemoServer, provider: &Provider) -> HttpSettings {
         initial_backoff: Duration::from_millis(1),
         max_backoff: Duration::from_millis(1),
         user_agent: "reckon-demo-test".to_owned(),
+        extra_roots: billing::TrustedRoots::default(),
+        max_response_bytes: billing::MAX_RESPONSE_BYTES,
     }
 }
 
@@ -254,7 +257,7 @@ async fn the_last_two_days_are_partial() {
 #[tokio::test]
 async fn requests_without_credentials_are_refused() {
     let server = server::start(demo()).await.unwrap();
-    let client = reqwest::Client::new();
+    let client = test_tls::https_client();
     for (provider, path) in [
         (
             Provider::Anthropic,

@@ -25,6 +25,7 @@ use url::Url;
 use common::demo;
 
 fn settings(server: &DemoServer, provider: &Provider) -> HttpSettings {
+    test_tls::install_ring();
     HttpSettings {
         base_url: Url::parse(&server.base_url(provider).unwrap()).unwrap(),
         timeout: Duration::from_secs(30),
@@ -32,6 +33,8 @@ fn settings(server: &DemoServer, provider: &Provider) -> HttpSettings {
         initial_backoff: Duration::from_millis(1),
         max_backoff: Duration::from_millis(1),
         user_agent: "reckon-demo-test".to_owned(),
+        extra_roots: billing::TrustedRoots::default(),
+        max_response_bytes: billing::MAX_RESPONSE_BYTES,
     }
 }
 

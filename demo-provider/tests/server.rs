@@ -27,7 +27,7 @@ struct Client {
 impl Client {
     async fn start(demo: &Demo) -> Client {
         Client {
-            http: reqwest::Client::new(),
+            http: test_tls::https_client(),
             server: server::start(demo).await.unwrap(),
         }
     }
@@ -218,6 +218,7 @@ async fn copilot_bills_premium_requests_before_june_2026_and_credits_after() {
     let demo = Demo::generate(SEED, UtcDay::parse("2026-07-15").unwrap());
     let server = server::start(&demo).await.unwrap();
     let base = server.base_url(&Provider::GithubCopilot).unwrap();
+    test_tls::install_ring();
     let settings = HttpSettings {
         base_url: Url::parse(&base).unwrap(),
         timeout: Duration::from_secs(30),
@@ -225,6 +226,8 @@ async fn copilot_bills_premium_requests_before_june_2026_and_credits_after() {
         initial_backoff: Duration::from_millis(1),
         max_backoff: Duration::from_millis(1),
         user_agent: "reckon-demo-test".to_owned(),
+        extra_roots: billing::TrustedRoots::default(),
+        max_response_bytes: billing::MAX_RESPONSE_BYTES,
     };
     let source = CopilotSource::new(
         Secret::new(credentials::GITHUB_TOKEN.to_owned()),

@@ -80,7 +80,7 @@ async fn serve(router: axum::Router) -> std::net::SocketAddr {
 }
 
 async fn post_json(addr: std::net::SocketAddr) -> reqwest::Response {
-    reqwest::Client::new()
+    test_tls::https_client()
         .post(format!("http://{addr}/v1/logs"))
         .header("authorization", "Bearer tk_test")
         .timeout(LONG_ENOUGH)
@@ -128,7 +128,7 @@ async fn exports_beyond_the_in_flight_limit_are_told_to_retry_and_store_nothing(
     assert_eq!(body["message"], "reckon is busy; retry after 1 s", "{body}");
     assert_eq!(body["code"], 14, "UNAVAILABLE: {body}");
 
-    let protobuf = reqwest::Client::new()
+    let protobuf = test_tls::https_client()
         .post(format!("http://{http}/v1/logs"))
         .header("authorization", "Bearer tk_test")
         .header("content-type", "application/x-protobuf")

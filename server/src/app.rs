@@ -13,6 +13,7 @@ use crate::Error;
 use crate::auth::{LoginLimiter, LoginLimits};
 use crate::config::Config;
 use crate::http::{AppState, CookieSettings, router};
+use crate::listen::{bind, load_tls, serve, watch_certificate};
 use crate::storage::{self, Storage};
 use crate::telemetry::StorageSink;
 
@@ -29,43 +30,14 @@ pub struct Running {
     servers: Vec<JoinHandle<Result<(), Error>>>,
 }
 
-async fn bind(
-    addr: SocketAddr,
-    purpose: &'static str,
-    flag: &'static str,
-) -> Result<TcpListener, Error> {
-    TcpListener::bind(addr).await.map_err(|source| Error::Bind {
-        addr,
-        purpose,
-        flag,
-        source,
-    })
-}
-
-/// Serves `app` on `listener` until `stop` turns true; requests in flight finish first.
-fn serve(
-    listener: TcpListener,
-    app: axum::Router,
-    mut stop: watch::Receiver<bool>,
-) -> JoinHandle<Result<(), Error>> {
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            // A dropped sender also means stop.
-            let _ = stop.wait_for(|stopped| *stopped).await;
-        })
-        .await
-        .map_err(Error::Serve)
-    })
-}
-
 /// Prepares the data directory and database, binds the listeners and starts serving.
 pub async fn start(config: &Config) -> Result<Running, Error> {
     storage::prepare_data_dir(&config.data_dir)?;
     let storage = storage::open_and_migrate(&config.database_url).await?;
+    let tls = match &config.listeners.tls {
+        Some(files) => Some(load_tls(files).await?),
+        None => None,
+    };
     let http = bind(config.http_addr, "HTTP", "--http-addr").await?;
     let grpc = bind(config.otlp_grpc_addr, "OTLP gRPC", "--otlp-grpc-addr").await?;
     let otlp_http = bind(config.otlp_http_addr, "OTLP HTTP", "--otlp-http-addr").await?;
@@ -90,7 +62,75 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         config.providers.clone(),
         sink.clone(),
     ));
-    // Exporters reach the receiver at the public host (or the bound one) on the OTLP ports.
+    let otlp = otlp_endpoints(config, tls.is_some(), otlp_http_addr, otlp_grpc_addr);
+    // Browsers are told to use HTTPS only when reckon (or the proxy in front) serves it.
+    let https = tls.is_some()
+        || config
+            .public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"));
+    let app = router(AppState {
+        otlp,
+        storage: storage.clone(),
+        integrations: integrations.clone(),
+        catalogue: Arc::new(reconciler::Catalogue::built_in()),
+        attribution: Arc::default(),
+        limiter: Arc::new(LoginLimiter::new(LoginLimits::default())),
+        sessions: config.sessions,
+        cookie: CookieSettings {
+            secure: config.secure_cookies || https,
+            max_age: config.sessions.max_age,
+        },
+        hsts: https,
+        trusted_proxies: config.listeners.trusted_proxies.clone(),
+    });
+    let receiver = Receiver::new(
+        sink,
+        ReceiverLimits {
+            max_body_bytes: config.otlp_max_body_bytes,
+            max_decompressed_bytes: config.otlp_max_decompressed_bytes,
+            ..ReceiverLimits::default()
+        },
+    );
+    let (stop, stopped) = watch::channel(false);
+    let mut servers = vec![
+        serve(http, app, tls.clone(), stopped.clone()),
+        serve(
+            grpc,
+            otlp_receiver::grpc_services(receiver.clone()),
+            tls.clone(),
+            stopped.clone(),
+        ),
+        serve(
+            otlp_http,
+            otlp_receiver::http_router(receiver),
+            tls.clone(),
+            stopped.clone(),
+        ),
+    ];
+    if let (Some(tls), Some(files)) = (tls, &config.listeners.tls) {
+        servers.push(watch_certificate(tls, files.clone(), stopped.clone())?);
+    }
+    servers.push(tokio::spawn(schedule_syncs(integrations.clone(), stopped)));
+    Ok(Running {
+        http_addr,
+        otlp_grpc_addr,
+        otlp_http_addr,
+        storage,
+        integrations,
+        stop,
+        servers,
+    })
+}
+
+/// Where exporters are told to send: the configured public endpoints, else the public host
+/// (or the bound one) on the OTLP ports, `https` when reckon serves TLS.
+fn otlp_endpoints(
+    config: &Config,
+    tls: bool,
+    otlp_http_addr: SocketAddr,
+    otlp_grpc_addr: SocketAddr,
+) -> web::telemetry_keys::OtlpEndpoints {
     let host = config
         .public_url
         .as_deref()
@@ -104,59 +144,22 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
                 ip.to_string()
             }
         });
-    let otlp = web::telemetry_keys::OtlpEndpoints {
-        http: format!("http://{host}:{}", otlp_http_addr.port()),
-        grpc: format!("http://{host}:{}", otlp_grpc_addr.port()),
-    };
-    let app = router(AppState {
-        otlp,
-        storage: storage.clone(),
-        integrations: integrations.clone(),
-        catalogue: Arc::new(reconciler::Catalogue::built_in()),
-        attribution: Arc::default(),
-        limiter: Arc::new(LoginLimiter::new(LoginLimits::default())),
-        sessions: config.sessions,
-        cookie: CookieSettings {
-            secure: config.secure_cookies
-                || config
-                    .public_url
-                    .as_deref()
-                    .is_some_and(|url| url.starts_with("https://")),
-            max_age: config.sessions.max_age,
-        },
-    });
-    let receiver = Receiver::new(
-        sink,
-        ReceiverLimits {
-            max_body_bytes: config.otlp_max_body_bytes,
-            max_decompressed_bytes: config.otlp_max_decompressed_bytes,
-            ..ReceiverLimits::default()
-        },
-    );
-    let (stop, stopped) = watch::channel(false);
-    let servers = vec![
-        serve(http, app, stopped.clone()),
-        serve(
-            grpc,
-            otlp_receiver::grpc_services(receiver.clone()),
-            stopped.clone(),
-        ),
-        serve(
-            otlp_http,
-            otlp_receiver::http_router(receiver),
-            stopped.clone(),
-        ),
-        tokio::spawn(schedule_syncs(integrations.clone(), stopped)),
-    ];
-    Ok(Running {
-        http_addr,
-        otlp_grpc_addr,
-        otlp_http_addr,
-        storage,
-        integrations,
-        stop,
-        servers,
-    })
+    let scheme = if tls { "https" } else { "http" };
+    let http = config
+        .listeners
+        .public_otlp_http_url
+        .clone()
+        .unwrap_or_else(|| format!("{scheme}://{host}:{}", otlp_http_addr.port()));
+    let grpc = config
+        .listeners
+        .public_otlp_grpc_url
+        .clone()
+        .unwrap_or_else(|| format!("{scheme}://{host}:{}", otlp_grpc_addr.port()));
+    web::telemetry_keys::OtlpEndpoints {
+        tls: http.starts_with("https://") || grpc.starts_with("https://"),
+        http,
+        grpc,
+    }
 }
 
 /// How often the scheduler looks for due syncs.

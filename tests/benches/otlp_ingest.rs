@@ -157,7 +157,7 @@ async fn end_to_end(clients: usize, exports: usize) -> EndToEnd {
         .map(|c| {
             let (bodies, url, key) = (bodies.clone(), url.clone(), key.clone());
             tokio::spawn(async move {
-                let client = reqwest::Client::new();
+                let client = test_tls::https_client();
                 for body in &bodies[c] {
                     let response = client
                         .post(&url)

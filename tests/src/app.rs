@@ -57,6 +57,17 @@ impl Output {
     pub fn last_error_line(&self) -> &str {
         self.stderr.lines().last().unwrap_or_default()
     }
+
+    /// That `reckon` did not start and said why in one `reckon: error:` line holding every
+    /// part of `expected`.
+    pub fn assert_refused(&self, expected: &[&str]) {
+        assert!(!self.status.success(), "it started: {}", self.stderr);
+        let line = self.last_error_line();
+        assert!(line.starts_with("reckon: error: "), "{}", self.stderr);
+        for part in expected {
+            assert!(line.contains(part), "{line:?} does not say {part:?}");
+        }
+    }
 }
 
 /// An HTTP response, read whole.
@@ -100,6 +111,8 @@ pub struct TestApp {
     pub http_addr: SocketAddr,
     pub otlp_grpc_addr: SocketAddr,
     pub otlp_http_addr: SocketAddr,
+    /// Started with `--tls-cert`: every listener speaks TLS (a certificate of the test CA).
+    pub https: bool,
     /// `None` once stopped.
     child: Option<Child>,
     logs: Arc<Mutex<Vec<String>>>,
@@ -167,18 +180,43 @@ impl TestApp {
             http_addr,
             otlp_grpc_addr,
             otlp_http_addr,
+            https: args.contains(&"--tls-cert"),
             child: Some(child),
             logs,
             stdout,
-            client: reqwest::Client::builder()
+            client: crate::http_client_builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("an HTTP client"),
         }
     }
 
+    /// Starts it serving TLS on every listener, with a `localhost`/`127.0.0.1` certificate of
+    /// the test CA (which [`crate::http_client`] trusts).
+    pub async fn spawn_tls(db: &TestDatabase) -> TestApp {
+        let cert = test_tls::TestCa::shared().localhost();
+        let (cert_file, key_file) = (cert.cert_file.display(), cert.key_file.display());
+        let (cert_file, key_file) = (cert_file.to_string(), key_file.to_string());
+        TestApp::spawn_with(db, &["--tls-cert", &cert_file, "--tls-key", &key_file], &[]).await
+    }
+
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.http_addr)
+        format!("{}://{}{path}", self.scheme(), self.http_addr)
+    }
+
+    /// `https` when the listeners speak TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.https { "https" } else { "http" }
+    }
+
+    /// The OTLP/HTTP base URL (`http(s)://127.0.0.1:PORT`).
+    pub fn otlp_http_url(&self) -> String {
+        format!("{}://{}", self.scheme(), self.otlp_http_addr)
+    }
+
+    /// The OTLP/gRPC endpoint (`http(s)://127.0.0.1:PORT`).
+    pub fn otlp_grpc_url(&self) -> String {
+        format!("{}://{}", self.scheme(), self.otlp_grpc_addr)
     }
 
     /// A request to the application; redirects are not followed.
@@ -200,7 +238,7 @@ impl TestApp {
     /// A request as a browser page of reckon's own would send it: with its `Origin`.
     pub fn browser_request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.request(method, path)
-            .header("origin", format!("http://{}", self.http_addr))
+            .header("origin", format!("{}://{}", self.scheme(), self.http_addr))
     }
 
     pub async fn send(&self, request: reqwest::RequestBuilder) -> TestResponse {
@@ -269,6 +307,13 @@ impl TestApp {
             .await
             .expect("waiting for the application")
             .expect("the application's exit status")
+    }
+
+    /// Sends `signal` to the running process (SIGHUP: reload the TLS certificate).
+    pub fn signal(&self, signal: Signal) {
+        let child = self.child.as_ref().expect("the application is running");
+        let pid = i32::try_from(child.id()).expect("a pid fits i32");
+        kill(Pid::from_raw(pid), signal).expect("the signal is delivered");
     }
 
     /// Ends the process at once (SIGKILL), as a crash or power cut would.

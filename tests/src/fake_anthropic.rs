@@ -62,10 +62,18 @@ impl FakeAnthropic {
                 )
             })
             .with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base_url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        // Over HTTPS, its certificate from the test CA: reckon trusts it through --ca-file.
+        let base_url = test_tls::serve_fake(router)
+            .await
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned();
         FakeAnthropic { base_url, state }
+    }
+
+    /// The CA file reckon must be given (`--ca-file`, `RECKON_CA_FILE`) to trust the fake.
+    pub fn ca_file(&self) -> String {
+        test_tls::TestCa::shared().ca_file().display().to_string()
     }
 
     /// From now on every request is refused as with a revoked key.

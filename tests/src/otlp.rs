@@ -17,6 +17,17 @@ use tonic::codec::CompressionEncoding;
 
 use crate::{Member, TestApp, TestDatabase, add_member};
 
+/// Every recorded export, in the fixtures' README's order.
+pub const FIXTURES: [&str; 7] = [
+    "claude-code-2.1.328-http-json-delta.jsonl",
+    "claude-code-2.1.328-http-protobuf-delta.jsonl",
+    "codex-0.169.0-http-json-delta.jsonl",
+    "codex-0.169.0-grpc-delta.jsonl",
+    "codex-0.169.0-http-json-delta-chatgpt-login.jsonl",
+    "gemini-cli-0.61.0-http-json-cumulative.jsonl",
+    "gemini-cli-0.61.0-grpc-cumulative.jsonl",
+];
+
 pub fn fixture(name: &str) -> Vec<Value> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/otlp")
@@ -25,6 +36,22 @@ pub fn fixture(name: &str) -> Vec<Value> {
     text.lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect()
+}
+
+/// A gRPC channel to the app's OTLP listener; over TLS trusting the test CA (tonic negotiates
+/// ALPN `h2`, as every gRPC client does).
+pub async fn grpc_channel(app: &TestApp) -> tonic::transport::Channel {
+    let endpoint = tonic::transport::Endpoint::from_shared(app.otlp_grpc_url()).unwrap();
+    let endpoint = if app.https {
+        test_tls::install_ring();
+        let ca = tonic::transport::Certificate::from_pem(test_tls::TestCa::shared().ca_pem());
+        endpoint
+            .tls_config(tonic::transport::ClientTlsConfig::new().ca_certificate(ca))
+            .unwrap()
+    } else {
+        endpoint
+    };
+    endpoint.connect().await.unwrap()
 }
 
 fn grpc_request<T: Message + Default>(bytes: &[u8], key: &str) -> tonic::Request<T> {
@@ -47,11 +74,11 @@ pub async fn replay(app: &TestApp, name: &str, key: &str) {
             None => serde_json::to_vec(&line["body"]).unwrap(),
         };
         if line["transport"] == "grpc" {
-            let endpoint = format!("http://{}", app.otlp_grpc_addr);
+            let channel = grpc_channel(app).await;
             // One gRPC export with the recorded body, through the service's own client.
             macro_rules! export {
                 ($client:ident, $request:ty) => {{
-                    let mut client = $client::connect(endpoint).await.unwrap();
+                    let mut client = $client::new(channel);
                     if gzip {
                         client = client.send_compressed(CompressionEncoding::Gzip);
                     }
@@ -72,8 +99,8 @@ pub async fn replay(app: &TestApp, name: &str, key: &str) {
             };
             assert_eq!(rejected, None, "{name} {path}");
         } else {
-            let response = reqwest::Client::new()
-                .post(format!("http://{}{path}", app.otlp_http_addr))
+            let response = crate::http_client()
+                .post(format!("{}{path}", app.otlp_http_url()))
                 .header("content-type", line["ct"].as_str().unwrap())
                 .header("authorization", format!("Bearer {key}"))
                 .body(bytes)
@@ -169,8 +196,8 @@ pub fn claude_code_request(
 
 /// Posts an OTLP/JSON logs export with `key`; panics unless it is stored whole.
 pub async fn send_logs(app: &TestApp, key: &str, body: &Value) {
-    let response = reqwest::Client::new()
-        .post(format!("http://{}/v1/logs", app.otlp_http_addr))
+    let response = crate::http_client()
+        .post(format!("{}/v1/logs", app.otlp_http_url()))
         .header("authorization", format!("Bearer {key}"))
         .json(body)
         .send()

@@ -360,7 +360,7 @@ async fn telemetry_keys_at_the_command_line() {
     let revoked = reckon(&db, &["telemetry-keys", "revoke", &id], None);
     assert!(revoked.status.success(), "{}", revoked.stderr);
     let app = TestApp::spawn(&db).await;
-    let refused = reqwest::Client::new()
+    let refused = reckon_tests::http_client()
         .post(format!("http://{}/v1/logs", app.otlp_http_addr))
         .header("content-type", "application/json")
         .header("authorization", format!("Bearer {key}"))

@@ -27,32 +27,47 @@ enum Transport {
     HttpJson,
 }
 
+/// Where the exporters send, and whether over TLS (trusting the test CA the way Codex does with
+/// its `tls.ca-certificate`: a root added to the exporter's own client).
+struct Target {
+    http: String,
+    grpc: String,
+    tls: bool,
+}
+
 fn exporters(
     transport: Transport,
-    app: &TestApp,
+    target: &Target,
     key: &str,
     temporality: Temporality,
 ) -> (LogExporter, MetricExporter) {
+    // The HTTP exporters build reqwest clients, which need the process's TLS provider.
+    test_tls::install_ring();
+    let ca_pem = test_tls::TestCa::shared().ca_pem();
     let bearer = format!("Bearer {key}");
     match transport {
         Transport::Grpc => {
-            let endpoint = format!("http://{}", app.otlp_grpc_addr);
+            let endpoint = &target.grpc;
             let mut metadata = tonic::metadata::MetadataMap::new();
             metadata.insert("authorization", bearer.parse().unwrap());
-            let logs = LogExporter::builder()
+            let tls = || {
+                tonic::transport::ClientTlsConfig::new()
+                    .ca_certificate(tonic::transport::Certificate::from_pem(&ca_pem))
+            };
+            let mut logs = LogExporter::builder()
                 .with_tonic()
-                .with_endpoint(&endpoint)
-                .with_metadata(metadata.clone())
-                .build()
-                .unwrap();
-            let metrics = MetricExporter::builder()
+                .with_endpoint(endpoint)
+                .with_metadata(metadata.clone());
+            let mut metrics = MetricExporter::builder()
                 .with_tonic()
-                .with_endpoint(&endpoint)
+                .with_endpoint(endpoint)
                 .with_metadata(metadata)
-                .with_temporality(temporality)
-                .build()
-                .unwrap();
-            (logs, metrics)
+                .with_temporality(temporality);
+            if target.tls {
+                logs = logs.with_tls_config(tls());
+                metrics = metrics.with_tls_config(tls());
+            }
+            (logs.build().unwrap(), metrics.build().unwrap())
         }
         Transport::HttpProtobuf | Transport::HttpJson => {
             let protocol = match transport {
@@ -60,17 +75,26 @@ fn exporters(
                 _ => Protocol::HttpBinary,
             };
             let headers = HashMap::from([("authorization".to_owned(), bearer)]);
+            let ca = reqwest::Certificate::from_pem(ca_pem.as_bytes()).unwrap();
+            let client = || {
+                reqwest::blocking::Client::builder()
+                    .tls_certs_merge([ca.clone()])
+                    .build()
+                    .unwrap()
+            };
             let logs = LogExporter::builder()
                 .with_http()
+                .with_http_client(client())
                 .with_protocol(protocol)
-                .with_endpoint(format!("http://{}/v1/logs", app.otlp_http_addr))
+                .with_endpoint(format!("{}/v1/logs", target.http))
                 .with_headers(headers.clone())
                 .build()
                 .unwrap();
             let metrics = MetricExporter::builder()
                 .with_http()
+                .with_http_client(client())
                 .with_protocol(protocol)
-                .with_endpoint(format!("http://{}/v1/metrics", app.otlp_http_addr))
+                .with_endpoint(format!("{}/v1/metrics", target.http))
                 .with_headers(headers)
                 .with_temporality(temporality)
                 .build()
@@ -150,14 +174,27 @@ fn emit(logs: LogExporter, metrics: MetricExporter) {
     logger_provider.shutdown().unwrap();
 }
 
-async fn exact_totals(transport: Transport, temporality: Temporality) {
+async fn exact_totals(transport: Transport, temporality: Temporality, tls: bool) {
     let db = TestDatabase::sqlite();
     let (key, viewer) = setup(&db).await;
-    let app = TestApp::spawn(&db).await;
-    let (logs, metrics) = exporters(transport, &app, &key, temporality);
-    tokio::task::spawn_blocking(move || emit(logs, metrics))
-        .await
-        .unwrap();
+    let app = if tls {
+        TestApp::spawn_tls(&db).await
+    } else {
+        TestApp::spawn(&db).await
+    };
+    let target = Target {
+        http: app.otlp_http_url(),
+        grpc: app.otlp_grpc_url(),
+        tls,
+    };
+    // Built and run off the async threads: the HTTP exporters' blocking client must not be
+    // created or dropped on one.
+    tokio::task::spawn_blocking(move || {
+        let (logs, metrics) = exporters(transport, &target, &key, temporality);
+        emit(logs, metrics);
+    })
+    .await
+    .unwrap();
 
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -179,21 +216,38 @@ async fn exact_totals(transport: Transport, temporality: Temporality) {
             "estimated_cost_usd": null,
             "unpriced_tokens": 0,
         }]),
-        "{transport:?} {temporality:?}"
+        "{transport:?} {temporality:?} tls: {tls}"
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grpc_with_delta_counters() {
-    exact_totals(Transport::Grpc, Temporality::Delta).await;
+    exact_totals(Transport::Grpc, Temporality::Delta, false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_protobuf_with_cumulative_counters() {
-    exact_totals(Transport::HttpProtobuf, Temporality::Cumulative).await;
+    exact_totals(Transport::HttpProtobuf, Temporality::Cumulative, false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_json_with_delta_counters() {
-    exact_totals(Transport::HttpJson, Temporality::Delta).await;
+    exact_totals(Transport::HttpJson, Temporality::Delta, false).await;
+}
+
+/// Codex's exporters (Rust `opentelemetry-otlp`, ring TLS) against reckon's TLS listeners,
+/// trusting its private CA: the same exact totals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_over_tls_trusting_a_private_ca() {
+    exact_totals(Transport::Grpc, Temporality::Delta, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_protobuf_over_tls_trusting_a_private_ca() {
+    exact_totals(Transport::HttpProtobuf, Temporality::Delta, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_json_over_tls_trusting_a_private_ca() {
+    exact_totals(Transport::HttpJson, Temporality::Cumulative, true).await;
 }

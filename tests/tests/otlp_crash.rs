@@ -39,7 +39,7 @@ fn export(client: usize, n: usize) -> Value {
 }
 
 async fn send(addr: std::net::SocketAddr, key: &str, body: &Value) -> bool {
-    let sent = reqwest::Client::new()
+    let sent = reckon_tests::http_client()
         .post(format!("http://{addr}/v1/logs"))
         .header("content-type", "application/json")
         .header("authorization", format!("Bearer {key}"))

@@ -2,7 +2,7 @@
 //! protobuf byte for byte, JSON as sent, gRPC through a tonic client — give exactly the figures
 //! in the fixtures' README, and replaying them again changes nothing.
 
-use reckon_tests::otlp::{replay, setup, usage};
+use reckon_tests::otlp::{FIXTURES, replay, setup, usage};
 use reckon_tests::{TestApp, TestDatabase, backend_tests};
 use serde_json::{Value, json};
 
@@ -35,16 +35,7 @@ backend_tests!(every_fixture_counts_once_however_often_it_is_sent);
 async fn every_fixture_counts_once_however_often_it_is_sent(db: TestDatabase) {
     let (key, viewer) = setup(&db).await;
     let app = TestApp::spawn(&db).await;
-    let files = [
-        "claude-code-2.1.328-http-json-delta.jsonl",
-        "claude-code-2.1.328-http-protobuf-delta.jsonl",
-        "codex-0.169.0-http-json-delta.jsonl",
-        "codex-0.169.0-grpc-delta.jsonl",
-        "codex-0.169.0-http-json-delta-chatgpt-login.jsonl",
-        "gemini-cli-0.61.0-http-json-cumulative.jsonl",
-        "gemini-cli-0.61.0-grpc-cumulative.jsonl",
-    ];
-    for file in files {
+    for file in FIXTURES {
         replay(&app, file, &key).await;
     }
     let expected = vec![
@@ -74,7 +65,7 @@ async fn every_fixture_counts_once_however_often_it_is_sent(db: TestDatabase) {
         ),
     ];
     assert_eq!(usage(&app, &viewer, "tool,model").await, expected);
-    for file in files {
+    for file in FIXTURES {
         replay(&app, file, &key).await;
     }
     assert_eq!(

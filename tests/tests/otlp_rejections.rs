@@ -137,7 +137,7 @@ async fn bad_exports_are_refused_and_change_nothing() {
             message: "camelCase",
         },
     ];
-    let client = reqwest::Client::new();
+    let client = reckon_tests::http_client();
     for attempt in attempts {
         let mut request = client
             .post(format!("http://{}{}", app.otlp_http_addr, attempt.path))
@@ -200,7 +200,7 @@ async fn metrics_before_events_count_until_the_events_arrive() {
     let file = "claude-code-2.1.328-http-json-delta.jsonl";
     let lines = fixture(file);
     let metrics = lines.iter().find(|l| l["path"] == "/v1/metrics").unwrap();
-    let sent = reqwest::Client::new()
+    let sent = reckon_tests::http_client()
         .post(format!("http://{}/v1/metrics", app.otlp_http_addr))
         .header("content-type", "application/json")
         .header("authorization", format!("Bearer {key}"))

@@ -33,10 +33,14 @@ impl Setup {
         let storage = db.storage().await;
         let org = storage.ensure_default_organization().await.unwrap().id;
         let owner = add_member(storage.as_ref(), org, Role::Owner, "owner@example.com").await;
+        let ca_file = fake.ca_file();
         let app = TestApp::spawn_with(
             db,
             &[],
-            &[("RECKON_ANTHROPIC_BASE_URL", fake.base_url.as_str())],
+            &[
+                ("RECKON_ANTHROPIC_BASE_URL", fake.base_url.as_str()),
+                ("RECKON_CA_FILE", ca_file.as_str()),
+            ],
         )
         .await;
         Setup {

@@ -23,6 +23,7 @@ async fn reckon(
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
     env.push(("RECKON_ANTHROPIC_BASE_URL".into(), fake.base_url.clone()));
+    env.push(("RECKON_CA_FILE".into(), fake.ca_file()));
     let dir = db.data_dir().parent().unwrap().to_owned();
     let input = input.map(str::to_owned);
     let output = tokio::task::spawn_blocking(move || {

@@ -1,15 +1,6 @@
 //! Configuration that cannot work stops `reckon serve` with one line saying what to fix.
 
-use reckon_tests::{Output, TestApp, TestDatabase};
-
-fn assert_refused(output: &Output, expected: &[&str]) {
-    assert!(!output.status.success(), "it started: {}", output.stderr);
-    let line = output.last_error_line();
-    assert!(line.starts_with("reckon: error: "), "{}", output.stderr);
-    for part in expected {
-        assert!(line.contains(part), "{line:?} does not say {part:?}");
-    }
-}
+use reckon_tests::{TestApp, TestDatabase};
 
 #[test]
 fn an_unknown_config_file_key_is_refused() {
@@ -17,10 +8,7 @@ fn an_unknown_config_file_key_is_refused() {
     let file = db.data_dir().with_file_name("reckon.toml");
     std::fs::write(&file, "http_adress = \"127.0.0.1:0\"\n").unwrap();
     let output = TestApp::run_serve(&db, &["--config", file.to_str().unwrap()], &[]);
-    assert_refused(
-        &output,
-        &["reckon.toml", "unknown field `http_adress`", "`http_addr`"],
-    );
+    output.assert_refused(&["reckon.toml", "unknown field `http_adress`", "`http_addr`"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(!db.data_dir().exists(), "nothing was created");
 }
@@ -29,13 +17,10 @@ fn an_unknown_config_file_key_is_refused() {
 fn an_unknown_environment_variable_is_refused() {
     let db = TestDatabase::sqlite();
     let output = TestApp::run_serve(&db, &[], &[("RECKON_DATABSE_URL", "sqlite://x.db")]);
-    assert_refused(
-        &output,
-        &[
-            "unknown environment variable RECKON_DATABSE_URL",
-            "RECKON_DATABASE_URL",
-        ],
-    );
+    output.assert_refused(&[
+        "unknown environment variable RECKON_DATABSE_URL",
+        "RECKON_DATABASE_URL",
+    ]);
 }
 
 #[test]
@@ -46,10 +31,7 @@ fn a_malformed_database_url_is_refused_without_its_password() {
         &["--database-url", "mysql://admin:hunter2@db/reckon"],
         &[],
     );
-    assert_refused(
-        &output,
-        &["invalid database URL", "sqlite://PATH", "postgres://"],
-    );
+    output.assert_refused(&["invalid database URL", "sqlite://PATH", "postgres://"]);
     assert!(!output.stderr.contains("hunter2"), "{}", output.stderr);
     assert_eq!(output.status.code(), Some(2));
 }
@@ -60,14 +42,11 @@ fn an_unreachable_database_is_refused_with_the_reason() {
     // Port 1 on loopback: nothing listens there, so the connection is refused at once.
     let url = "postgres://reckon:hunter2@127.0.0.1:1/reckon";
     let output = TestApp::run_serve(&db, &["--database-url", url], &[]);
-    assert_refused(
-        &output,
-        &[
-            "cannot open the database at postgres://reckon:***@127.0.0.1:1/reckon",
-            "refused",
-            "--database-url",
-        ],
-    );
+    output.assert_refused(&[
+        "cannot open the database at postgres://reckon:***@127.0.0.1:1/reckon",
+        "refused",
+        "--database-url",
+    ]);
     assert!(!output.stderr.contains("hunter2"), "{}", output.stderr);
 }
 
@@ -79,10 +58,7 @@ fn an_unwritable_data_directory_is_refused() {
     std::fs::write(&blocker, "").unwrap();
     let data_dir = blocker.join("data");
     let output = TestApp::run_serve(&db, &["--data-dir", data_dir.to_str().unwrap()], &[]);
-    assert_refused(
-        &output,
-        &["data directory", "is not writable", "--data-dir"],
-    );
+    output.assert_refused(&["data directory", "is not writable", "--data-dir"]);
     assert_eq!(output.status.code(), Some(2));
 }
 
@@ -90,10 +66,7 @@ fn an_unwritable_data_directory_is_refused() {
 fn an_address_that_is_not_one_is_refused() {
     let db = TestDatabase::sqlite();
     let output = TestApp::run_serve(&db, &["--http-addr", "localhost:http"], &[]);
-    assert_refused(
-        &output,
-        &["--http-addr `localhost:http` is not an address", "IP:PORT"],
-    );
+    output.assert_refused(&["--http-addr `localhost:http` is not an address", "IP:PORT"]);
 }
 
 #[test]
@@ -102,10 +75,7 @@ fn an_address_in_use_is_refused() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
     let output = TestApp::run_serve(&db, &["--http-addr", &addr], &[]);
-    assert_refused(
-        &output,
-        &[&format!("cannot listen on {addr} for HTTP"), "--http-addr"],
-    );
+    output.assert_refused(&[&format!("cannot listen on {addr} for HTTP"), "--http-addr"]);
 }
 
 #[test]

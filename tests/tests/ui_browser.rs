@@ -26,7 +26,18 @@ async fn an_owner_runs_the_month_end_in_the_browser() {
     let owner = add_member(storage.as_ref(), org, Role::Owner, "owner@example.com").await;
     storage.close().await;
     let anthropic = FakeAnthropic::start().await;
-    let app = TestApp::spawn_with(&db, &["--anthropic-base-url", &anthropic.base_url], &[]).await;
+    let ca_file = anthropic.ca_file();
+    let app = TestApp::spawn_with(
+        &db,
+        &[
+            "--anthropic-base-url",
+            &anthropic.base_url,
+            "--ca-file",
+            &ca_file,
+        ],
+        &[],
+    )
+    .await;
     let base = format!("http://{}", app.http_addr);
     let shots = std::env::temp_dir().join(format!("reckon-ui-screenshots-{}", std::process::id()));
     println!("screenshots: {}", shots.display());

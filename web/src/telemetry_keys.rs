@@ -23,19 +23,49 @@ pub struct KeyRow {
 /// Where exporters reach this server's OTLP receiver.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OtlpEndpoints {
-    /// `http://host:port` of OTLP/HTTP.
+    /// `http(s)://host:port` of OTLP/HTTP.
     pub http: String,
-    /// `http://host:port` of OTLP/gRPC.
+    /// `http(s)://host:port` of OTLP/gRPC.
     pub grpc: String,
+    /// Over TLS: the setup says how each tool trusts a private CA.
+    pub tls: bool,
 }
 
-/// The setup snippets for a new key, per tool: (tool, file or place, text).
+/// Where the snippets tell people to put reckon's CA certificate.
+const CA_PATH: &str = "/path/to/reckon-ca.pem";
+
+/// The setup snippets for a new key, per tool: (tool, file or place, text). Over TLS each
+/// says, commented out, how that tool trusts a private CA (not needed with a public one):
+/// Node-based CLIs read `NODE_EXTRA_CA_CERTS` for OTLP/HTTP and `OTEL_EXPORTER_OTLP_CERTIFICATE`
+/// for OTLP/gRPC; Codex its exporter's `tls.ca-certificate`.
 pub fn setup_snippets(
     key: &str,
     otlp: &OtlpEndpoints,
 ) -> Vec<(&'static str, &'static str, String)> {
     let http = &otlp.http;
     let grpc = &otlp.grpc;
+    let ca = |lines: &str| {
+        if otlp.tls {
+            format!("\n# If a private CA signs reckon's certificate:\n{lines}")
+        } else {
+            String::new()
+        }
+    };
+    let node_http_ca = ca(&format!("# export NODE_EXTRA_CA_CERTS={CA_PATH}"));
+    let managed_ca = if otlp.tls {
+        format!(",\n    \"NODE_EXTRA_CA_CERTS\": \"{CA_PATH}\"")
+    } else {
+        String::new()
+    };
+    let codex_ca = ca(&format!(
+        "# add  tls = {{ ca-certificate = \"{CA_PATH}\" }}  inside both otlp-http tables"
+    ));
+    let grpc_ca = ca(&format!(
+        "# export OTEL_EXPORTER_OTLP_CERTIFICATE={CA_PATH}"
+    ));
+    let sdk_ca = ca(&format!(
+        "# export OTEL_EXPORTER_OTLP_CERTIFICATE={CA_PATH}   (Node SDKs over HTTP: NODE_EXTRA_CA_CERTS)"
+    ));
     vec![
         (
             "Claude Code",
@@ -43,16 +73,20 @@ pub fn setup_snippets(
             format!(
                 "export CLAUDE_CODE_ENABLE_TELEMETRY=1\nexport OTEL_METRICS_EXPORTER=otlp OTEL_LOGS_EXPORTER=otlp\n\
                  export OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf\nexport OTEL_EXPORTER_OTLP_ENDPOINT={http}\n\
-                 export OTEL_EXPORTER_OTLP_HEADERS=\"Authorization=Bearer {key}\""
+                 export OTEL_EXPORTER_OTLP_HEADERS=\"Authorization=Bearer {key}\"{node_http_ca}"
             ),
         ),
         (
             "Claude Code",
-            "managed settings (managed-settings.json), the `env` block",
+            if otlp.tls {
+                "managed settings (managed-settings.json), the `env` block (drop NODE_EXTRA_CA_CERTS unless a private CA signs reckon's certificate)"
+            } else {
+                "managed settings (managed-settings.json), the `env` block"
+            },
             format!(
                 "{{\n  \"env\": {{\n    \"CLAUDE_CODE_ENABLE_TELEMETRY\": \"1\",\n    \"OTEL_METRICS_EXPORTER\": \"otlp\",\n    \
                  \"OTEL_LOGS_EXPORTER\": \"otlp\",\n    \"OTEL_EXPORTER_OTLP_PROTOCOL\": \"http/protobuf\",\n    \
-                 \"OTEL_EXPORTER_OTLP_ENDPOINT\": \"{http}\",\n    \"OTEL_EXPORTER_OTLP_HEADERS\": \"Authorization=Bearer {key}\"\n  }}\n}}"
+                 \"OTEL_EXPORTER_OTLP_ENDPOINT\": \"{http}\",\n    \"OTEL_EXPORTER_OTLP_HEADERS\": \"Authorization=Bearer {key}\"{managed_ca}\n  }}\n}}"
             ),
         ),
         (
@@ -60,7 +94,7 @@ pub fn setup_snippets(
             "~/.codex/config.toml (full /v1/… URLs: the endpoint is used as given)",
             format!(
                 "[otel]\nexporter = {{ otlp-http = {{ endpoint = \"{http}/v1/logs\", protocol = \"binary\", headers = {{ \"Authorization\" = \"Bearer {key}\" }} }} }}\n\
-                 metrics_exporter = {{ otlp-http = {{ endpoint = \"{http}/v1/metrics\", protocol = \"binary\", headers = {{ \"Authorization\" = \"Bearer {key}\" }} }} }}"
+                 metrics_exporter = {{ otlp-http = {{ endpoint = \"{http}/v1/metrics\", protocol = \"binary\", headers = {{ \"Authorization\" = \"Bearer {key}\" }} }} }}{codex_ca}"
             ),
         ),
         (
@@ -68,7 +102,7 @@ pub fn setup_snippets(
             "~/.gemini/settings.json, and the header in the environment",
             format!(
                 "{{\n  \"telemetry\": {{\n    \"enabled\": true,\n    \"target\": \"local\",\n    \"otlpEndpoint\": \"{grpc}\",\n    \"otlpProtocol\": \"grpc\"\n  }}\n}}\n\n\
-                 export OTEL_EXPORTER_OTLP_HEADERS=\"Authorization=Bearer {key}\""
+                 export OTEL_EXPORTER_OTLP_HEADERS=\"Authorization=Bearer {key}\"{grpc_ca}"
             ),
         ),
         (
@@ -76,7 +110,7 @@ pub fn setup_snippets(
             "environment",
             format!(
                 "export OTEL_EXPORTER_OTLP_ENDPOINT={http}\nexport OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf\n\
-                 export OTEL_EXPORTER_OTLP_HEADERS=\"Authorization=Bearer {key}\""
+                 export OTEL_EXPORTER_OTLP_HEADERS=\"Authorization=Bearer {key}\"{sdk_ca}"
             ),
         ),
     ]

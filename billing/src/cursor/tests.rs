@@ -170,6 +170,7 @@ fn spend_rows_are_snapshot_estimates_keyed_by_cycle() {
 
 #[test]
 fn the_default_pacer_keeps_to_twenty_a_minute() {
+    test_tls::install_ring();
     let source = CursorSource::new(
         Secret::new("key_0123".to_owned()),
         HttpSettings::for_provider(Provider::Cursor),

@@ -1,9 +1,12 @@
-//! The HTTP client every source uses: auth, retries with backoff and `Retry-After`, pacing,
-//! waiting out a used-up quota, and classifying what went wrong into a [`BillingError`] an
-//! admin can act on.
+//! The HTTP client every source uses: HTTPS with the platform's roots and the operator's,
+//! auth, retries with backoff and `Retry-After`, pacing, waiting out a used-up quota, a bound on
+//! what an answer may cost, and classifying what went wrong into a [`BillingError`] an admin
+//! can act on.
 
 mod answer;
 mod auth;
+mod receive;
+mod tls;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -20,21 +23,30 @@ use crate::{BillingError, Pacer, Secret};
 use answer::{Attempt, error_chain, failure, parse, quota_reset, until};
 pub(crate) use auth::Auth;
 use auth::credential_header;
+pub use tls::{TrustedRoots, check_base_url};
 
 /// How a source talks to its provider.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpSettings {
     /// Endpoint paths are appended to this (its own path kept: OpenAI's ends in `/v1`).
     pub base_url: Url,
-    /// Per request, connect to last body byte.
+    /// Per request, connect to last body byte (`--provider-timeout-secs`).
     pub timeout: Duration,
     /// Attempts per request, the first included (at least 1).
     pub max_attempts: u32,
-    /// Wait before the first retry; doubles per retry up to `max_backoff`, with jitter.
+    /// Wait before the first retry; doubles per retry up to `max_backoff`, plus jitter.
     pub initial_backoff: Duration,
     pub max_backoff: Duration,
     pub user_agent: String,
+    /// CA certificates trusted beside the platform's (`--ca-file`).
+    pub extra_roots: TrustedRoots,
+    /// A larger answer is refused, not read: what one response may cost in memory.
+    pub max_response_bytes: usize,
 }
+
+/// The default bound on one answer: the largest documented page (Anthropic's 31 daily buckets
+/// grouped by description, GitHub's 100 users) is well under a megabyte.
+pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
 /// Sent to every provider: Anthropic asks integrations to identify themselves, GitHub refuses
 /// requests without a User-Agent.
@@ -50,7 +62,8 @@ const RETRY_AFTER_CEILING: Duration = Duration::from_secs(300);
 
 impl HttpSettings {
     /// Production settings: the provider's documented base URL, a 30 s timeout, 5 attempts,
-    /// backoff from 1 s up to 60 s. Providers without a billing API reckon knows get the
+    /// backoff from 1 s up to 60 s (Cursor documents exponential backoff from 1 s: 1, 2, 4, 8,
+    /// 16 s), only the platform's roots, answers up to [`MAX_RESPONSE_BYTES`]. Providers without a billing API reckon knows get the
     /// reserved `https://billing-api-unknown.invalid`, so a request fails clearly rather than
     /// going somewhere unintended.
     pub fn for_provider(provider: Provider) -> HttpSettings {
@@ -69,23 +82,25 @@ impl HttpSettings {
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(60),
             user_agent: USER_AGENT.to_owned(),
+            extra_roots: TrustedRoots::default(),
+            max_response_bytes: MAX_RESPONSE_BYTES,
         }
     }
 
     /// The wait before retry number `retry` (1 for the first): doubling from
-    /// `initial_backoff`, capped at `max_backoff`, then "equal jitter" (half fixed, half
-    /// random) so that many syncs throttled together do not retry in lockstep.
+    /// `initial_backoff`, capped at `max_backoff`, plus up to a quarter more at random so that
+    /// many syncs throttled together do not retry in lockstep. The jitter only adds: a
+    /// provider that documents "wait 1, 2, 4 s" is never asked again sooner.
     pub fn backoff(&self, retry: u32) -> Duration {
         let doubling = 2u32.saturating_pow(retry.saturating_sub(1));
-        let full = self
+        let documented = self
             .initial_backoff
             .saturating_mul(doubling)
             .min(self.max_backoff);
-        let half = full / 2;
-        let spread = u64::try_from((full - half).as_nanos()).unwrap_or(u64::MAX);
-        // Without randomness (getrandom failing) the wait is simply the fixed half.
+        let spread = u64::try_from((documented / 4).as_nanos()).unwrap_or(u64::MAX);
+        // Without randomness (getrandom failing) the wait is simply the documented one.
         let random = getrandom::u64().unwrap_or(0);
-        half + Duration::from_nanos(random % spread.saturating_add(1))
+        documented + Duration::from_nanos(random % spread.saturating_add(1))
     }
 }
 
@@ -119,13 +134,22 @@ impl HttpClient {
         }
         let (name, value) = credential_header(auth, &secret)?;
         defaults.insert(name, value);
-        if !matches!(settings.base_url.scheme(), "http" | "https") {
-            return Err(BillingError::Unavailable {
-                status: None,
-                message: format!("the base URL {} is not http(s)", settings.base_url),
+        check_base_url(&settings.base_url).map_err(|message| BillingError::Tls { message })?;
+        let roots = settings
+            .extra_roots
+            .certificates()
+            .map_err(|message| BillingError::Tls { message })?;
+        // reqwest panics without a process-wide provider; `main` installs ring first.
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            return Err(BillingError::Tls {
+                message:
+                    "no TLS crypto provider is installed (the program must install ring at start)"
+                        .to_owned(),
             });
         }
+        // Proxies come from HTTPS_PROXY / HTTP_PROXY / NO_PROXY (reqwest's system proxy).
         let client = reqwest::Client::builder()
+            .tls_certs_merge(roots)
             .default_headers(defaults)
             .user_agent(settings.user_agent.clone())
             .timeout(settings.timeout)
@@ -288,38 +312,14 @@ impl HttpClient {
         let status = response.status();
         let headers = response.headers().clone();
         *self.quota_back_at.lock().unwrap_or_else(|e| e.into_inner()) = quota_reset(&headers);
-        let body = match response.bytes().await {
-            Ok(body) => body.to_vec(),
-            Err(error) => return self.transport_failure(&error),
+        let body = match self.read_body(response, url).await {
+            Ok(body) => body,
+            Err(attempt) => return attempt,
         };
         if status.is_success() {
             return Attempt::Done(body, headers);
         }
         failure(status, &headers, &body, &self.secret)
-    }
-
-    /// A request that got no complete HTTP answer: timeouts and connection failures are
-    /// transient; anything else (a request reqwest could not build) is not.
-    fn transport_failure(&self, error: &reqwest::Error) -> Attempt {
-        if error.is_timeout() {
-            return Attempt::Retry {
-                error: BillingError::Timeout,
-                after: None,
-            };
-        }
-        let message = self.secret.scrub(&error_chain(error));
-        let unavailable = BillingError::Unavailable {
-            status: None,
-            message,
-        };
-        if error.is_builder() {
-            Attempt::Fatal(unavailable)
-        } else {
-            Attempt::Retry {
-                error: unavailable,
-                after: None,
-            }
-        }
     }
 }
 
@@ -332,16 +332,25 @@ mod tests {
     }
 
     #[test]
-    fn backoff_doubles_with_jitter_up_to_the_cap() {
-        let settings = settings();
-        for _ in 0..50 {
-            let first = settings.backoff(1);
-            assert!(first >= Duration::from_millis(500) && first <= Duration::from_secs(1));
-            let third = settings.backoff(3);
-            assert!(third >= Duration::from_secs(2) && third <= Duration::from_secs(4));
-            let late = settings.backoff(30);
-            assert!(late >= Duration::from_secs(30) && late <= Duration::from_secs(60));
+    fn backoff_doubles_and_jitter_only_adds() {
+        let cursor = HttpSettings::for_provider(Provider::Cursor);
+        // Cursor's documented waits: 1, 2, 4, 8, 16 s; the jitter adds up to a quarter.
+        for (retry, documented) in [(1, 1), (2, 2), (3, 4), (4, 8), (5, 16)] {
+            let documented = Duration::from_secs(documented);
+            for _ in 0..50 {
+                let wait = cursor.backoff(retry);
+                assert!(
+                    wait >= documented,
+                    "retry {retry}: {wait:?} < {documented:?}"
+                );
+                assert!(
+                    wait <= documented + documented / 4,
+                    "retry {retry}: {wait:?}"
+                );
+            }
         }
+        let late = settings().backoff(30);
+        assert!(late >= Duration::from_secs(60) && late <= Duration::from_secs(75));
     }
 
     #[test]

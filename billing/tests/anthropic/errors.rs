@@ -325,7 +325,7 @@ async fn other_client_errors_are_refused_with_the_message() {
 #[tokio::test]
 async fn the_fake_refuses_what_the_api_refuses() {
     let (_fake, url) = Anthropic::new(KEY).start().await;
-    let client = reqwest::Client::new();
+    let client = test_tls::https_client();
     let get = |query: &str, version: Option<&str>| {
         let mut request = client
             .get(format!("{url}v1/organizations/cost_report?{query}"))

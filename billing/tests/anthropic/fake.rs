@@ -48,13 +48,25 @@ impl Anthropic {
     }
 
     pub async fn start(self) -> (Arc<Anthropic>, Url) {
+        let (state, router) = self.router();
+        (state, serve(router).await)
+    }
+
+    /// Serves it with `certificate` instead of the usual one (for the TLS failure tests).
+    pub async fn start_with(self, certificate: &test_tls::Issued) -> (Arc<Anthropic>, Url) {
+        let (state, router) = self.router();
+        let address = test_tls::serve_https(router, certificate).await;
+        (state, Url::parse(&format!("https://{address}")).unwrap())
+    }
+
+    fn router(self) -> (Arc<Anthropic>, Router) {
         let state = Arc::new(self);
         let router = Router::new()
             .route(COST, get(cost_report))
             .route(USAGE, get(messages_usage))
             .route(CLAUDE_CODE, get(claude_code))
             .with_state(state.clone());
-        (state, serve(router).await)
+        (state, router)
     }
 }
 

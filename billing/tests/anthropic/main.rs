@@ -7,6 +7,7 @@
 mod common;
 mod errors;
 mod fake;
+mod tls;
 
 use std::collections::HashSet;
 

@@ -9,19 +9,20 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use billing::{BillingError, HttpSettings, Progress, UtcDay};
+use billing::{BillingError, HttpSettings, Progress, TrustedRoots, UtcDay};
 use url::Url;
 
-/// Starts `router` on 127.0.0.1 with an OS-chosen port; returns its base URL.
+/// Starts `router` over HTTPS on 127.0.0.1 with an OS-chosen port, its certificate from the
+/// test's own CA; returns its base URL (`https://127.0.0.1:PORT`).
 pub async fn serve(router: Router) -> Url {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    Url::parse(&format!("http://{address}")).unwrap()
+    test_tls::serve_fake(router).await
 }
 
-/// Small timeouts and backoffs so retries cost milliseconds (nothing asserts durations).
+/// Small timeouts and backoffs so retries cost milliseconds (nothing asserts durations); the
+/// test CA trusted as `--ca-file` would.
 pub fn settings(base_url: Url) -> HttpSettings {
+    test_tls::install_ring();
+    let ca = test_tls::TestCa::shared().ca_pem();
     HttpSettings {
         base_url,
         timeout: Duration::from_secs(10),
@@ -29,6 +30,8 @@ pub fn settings(base_url: Url) -> HttpSettings {
         initial_backoff: Duration::from_millis(5),
         max_backoff: Duration::from_millis(20),
         user_agent: "reckon-test/1.0 (billing fake-provider tests)".to_owned(),
+        extra_roots: TrustedRoots::from_pem(ca.as_bytes()).unwrap(),
+        max_response_bytes: billing::MAX_RESPONSE_BYTES,
     }
 }
 

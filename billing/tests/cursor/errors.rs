@@ -271,7 +271,7 @@ async fn other_client_errors_are_refused_with_the_message() {
 #[tokio::test]
 async fn the_fake_refuses_what_the_api_refuses() {
     let (_fake, url) = cursor().start().await;
-    let client = reqwest::Client::new();
+    let client = test_tls::https_client();
     let day = 86_400_000i64;
     let start = at("2025-06-01", 0);
     for (path, body, status, expected) in [

@@ -166,7 +166,7 @@ async fn admit(
         admitted.push_back(now);
     }
     // `curl -u KEY:` — the key as user name, an empty password.
-    let expected = reqwest::Client::new()
+    let expected = test_tls::https_client()
         .get("http://fake")
         .basic_auth(&fake.api_key, Some(""))
         .build()

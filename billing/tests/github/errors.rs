@@ -323,7 +323,7 @@ async fn absent_optional_fields_are_tolerated() {
 #[tokio::test]
 async fn the_fake_refuses_what_the_api_refuses() {
     let (_fake, url) = github().start().await;
-    let client = reqwest::Client::new();
+    let client = test_tls::https_client();
     let unauthenticated = |path: &str| {
         client
             .get(format!("{url}{}", &path[1..]))

@@ -256,7 +256,7 @@ async fn serve_seats(
     let mut response = answer(fake, StatusCode::OK, body);
     let host = header(headers, "host").unwrap_or("localhost");
     let link = |page: usize, rel: &str| {
-        format!("<http://{host}{SEATS_BY_ID}?per_page={per_page}&page={page}>; rel=\"{rel}\"")
+        format!("<https://{host}{SEATS_BY_ID}?per_page={per_page}&page={page}>; rel=\"{rel}\"")
     };
     let mut links = Vec::new();
     if page < pages {

@@ -298,7 +298,7 @@ async fn other_client_errors_are_refused_with_the_message() {
 #[tokio::test]
 async fn the_fake_refuses_what_the_api_refuses() {
     let (_fake, url) = OpenAi::new(KEY).start().await;
-    let client = reqwest::Client::new();
+    let client = test_tls::https_client();
     let base = "start_time=1730419200&end_time=1730505600";
     for (path, query, status, expected) in [
         (

@@ -65,6 +65,8 @@ pub enum Command {
 
 /// Parses the command line, runs the command and turns any error into one line on standard error.
 pub fn main() -> ExitCode {
+    // The one TLS crypto provider of the process (ring), before any HTTP client is built.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -112,6 +114,7 @@ fn run(cli: Cli) -> Result<(), Error> {
 
 async fn serve(config: &Config, demo: bool) -> Result<(), Error> {
     tracing::info!(?config, "starting reckon");
+    crate::integrations::proxy::log_configured();
     let started = std::time::Instant::now();
     let shutdown = shutdown_signal()?;
     let running = app::start(config).await?;

@@ -13,8 +13,11 @@ use clap::{Args, ValueEnum};
 use crate::accounts::SessionPolicy;
 use crate::storage::DatabaseUrl;
 
+mod listeners;
 mod providers;
 
+use listeners::ListenerFileConfig;
+pub use listeners::{ListenerArgs, ListenerSettings, TlsFiles, TrustedProxies};
 use providers::ProviderFileConfig;
 pub use providers::{ProviderArgs, ProviderSettings};
 
@@ -33,9 +36,11 @@ pub enum LogFormat {
 #[derive(Args, Clone, Debug, Default)]
 pub struct ConfigArgs {
     /// TOML file with any of: data_dir, database_url, http_addr, otlp_grpc_addr, otlp_http_addr,
-    /// log_format, public_url, secure_cookies, session_idle_secs, session_max_age_secs,
+    /// log_format, public_url, secure_cookies, tls_cert, tls_key, public_otlp_http_url,
+    /// public_otlp_grpc_url, trusted_proxies, session_idle_secs, session_max_age_secs,
     /// otlp_max_body_bytes, otlp_max_decompressed_bytes, master_key, anthropic_base_url,
-    /// openai_base_url, cursor_base_url, github_base_url, sync_interval_secs, sync_trailing_days.
+    /// openai_base_url, cursor_base_url, github_base_url, ca_file, provider_timeout_secs,
+    /// sync_interval_secs, sync_trailing_days.
     #[arg(long, env = "RECKON_CONFIG", global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Directory for reckon's own files (the default SQLite database among them) [default: ./reckon-data]
@@ -118,12 +123,14 @@ pub struct ConfigArgs {
     )]
     pub session_max_age_secs: Option<u64>,
     #[command(flatten)]
+    pub listeners: ListenerArgs,
+    #[command(flatten)]
     pub providers: ProviderArgs,
 }
 
 /// The environment variables reckon reads. `RECKON_LOG` holds a log filter (`info`,
 /// `reckon_server=debug`); `RECKON_TEST_*` belong to the test suite.
-const KNOWN_VARIABLES: [&str; 21] = [
+const KNOWN_VARIABLES: [&str; 28] = [
     "RECKON_CONFIG",
     "RECKON_DATA_DIR",
     "RECKON_DATABASE_URL",
@@ -134,6 +141,11 @@ const KNOWN_VARIABLES: [&str; 21] = [
     "RECKON_LOG",
     "RECKON_PUBLIC_URL",
     "RECKON_SECURE_COOKIES",
+    "RECKON_TLS_CERT",
+    "RECKON_TLS_KEY",
+    "RECKON_PUBLIC_OTLP_HTTP_URL",
+    "RECKON_PUBLIC_OTLP_GRPC_URL",
+    "RECKON_TRUSTED_PROXIES",
     "RECKON_SESSION_IDLE_SECS",
     "RECKON_SESSION_MAX_AGE_SECS",
     "RECKON_OTLP_MAX_BODY_BYTES",
@@ -143,6 +155,8 @@ const KNOWN_VARIABLES: [&str; 21] = [
     "RECKON_OPENAI_BASE_URL",
     "RECKON_CURSOR_BASE_URL",
     "RECKON_GITHUB_BASE_URL",
+    "RECKON_CA_FILE",
+    "RECKON_PROVIDER_TIMEOUT_SECS",
     "RECKON_SYNC_INTERVAL_SECS",
     "RECKON_SYNC_TRAILING_DAYS",
 ];
@@ -159,6 +173,11 @@ struct FileConfig {
     log_format: Option<LogFormat>,
     public_url: Option<String>,
     secure_cookies: Option<bool>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    public_otlp_http_url: Option<String>,
+    public_otlp_grpc_url: Option<String>,
+    trusted_proxies: Option<String>,
     session_idle_secs: Option<u64>,
     session_max_age_secs: Option<u64>,
     otlp_max_body_bytes: Option<usize>,
@@ -169,6 +188,8 @@ struct FileConfig {
     openai_base_url: Option<String>,
     cursor_base_url: Option<String>,
     github_base_url: Option<String>,
+    ca_file: Option<PathBuf>,
+    provider_timeout_secs: Option<u64>,
     sync_interval_secs: Option<u64>,
     sync_trailing_days: Option<u32>,
 }
@@ -185,6 +206,7 @@ pub struct Config {
     /// Where people reach reckon; `None` means the bound HTTP address.
     pub public_url: Option<String>,
     pub secure_cookies: bool,
+    pub listeners: ListenerSettings,
     pub sessions: SessionPolicy,
     pub otlp_max_body_bytes: usize,
     pub otlp_max_decompressed_bytes: usize,
@@ -216,6 +238,12 @@ pub enum ConfigError {
         setting: &'static str,
         value: String,
         expected: &'static str,
+    },
+    /// A setting whose problem needs its own words (a CA file that cannot be read).
+    #[error("{setting}: {message}")]
+    Setting {
+        setting: &'static str,
+        message: String,
     },
     #[error(transparent)]
     DatabaseUrl(#[from] crate::storage::StorageError),
@@ -269,6 +297,16 @@ impl Config {
                 None => None,
             },
             secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+            listeners: ListenerSettings::load(
+                &args.listeners,
+                ListenerFileConfig {
+                    tls_cert: file.tls_cert,
+                    tls_key: file.tls_key,
+                    public_otlp_http_url: file.public_otlp_http_url,
+                    public_otlp_grpc_url: file.public_otlp_grpc_url,
+                    trusted_proxies: file.trusted_proxies,
+                },
+            )?,
             otlp_max_body_bytes: args
                 .otlp_max_body_bytes
                 .or(file.otlp_max_body_bytes)
@@ -297,6 +335,8 @@ impl Config {
                     openai_base_url: file.openai_base_url,
                     cursor_base_url: file.cursor_base_url,
                     github_base_url: file.github_base_url,
+                    ca_file: file.ca_file,
+                    provider_timeout_secs: file.provider_timeout_secs,
                     sync_interval_secs: file.sync_interval_secs,
                     sync_trailing_days: file.sync_trailing_days,
                 },

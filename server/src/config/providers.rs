@@ -1,8 +1,12 @@
 //! Settings of the usage providers: the master key of the credential vault, the providers'
 //! base URLs (an operator's override, for tests and proxies; never settable from the UI or the
-//! API), and the sync schedule.
+//! API), the CA certificates trusted beside the platform's, the request timeout, and the sync
+//! schedule.
 
+use std::path::PathBuf;
 use std::time::Duration;
+
+use billing::TrustedRoots;
 
 use clap::Args;
 
@@ -42,6 +46,18 @@ pub struct ProviderArgs {
         value_name = "URL"
     )]
     pub github_base_url: Option<String>,
+    /// PEM file of CA certificates to trust for provider HTTPS, beside the system's (which
+    /// SSL_CERT_FILE / SSL_CERT_DIR choose): a private CA or a TLS-inspecting proxy's
+    #[arg(long, env = "RECKON_CA_FILE", global = true, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Seconds one provider request may take, connecting included [default: 30]
+    #[arg(
+        long,
+        env = "RECKON_PROVIDER_TIMEOUT_SECS",
+        global = true,
+        value_name = "SECONDS"
+    )]
+    pub provider_timeout_secs: Option<u64>,
     /// Seconds between scheduled syncs of each usage provider [default: 86400, daily]
     #[arg(
         long,
@@ -70,6 +86,8 @@ pub(super) struct ProviderFileConfig {
     pub(super) openai_base_url: Option<String>,
     pub(super) cursor_base_url: Option<String>,
     pub(super) github_base_url: Option<String>,
+    pub(super) ca_file: Option<PathBuf>,
+    pub(super) provider_timeout_secs: Option<u64>,
     pub(super) sync_interval_secs: Option<u64>,
     pub(super) sync_trailing_days: Option<u32>,
 }
@@ -98,6 +116,9 @@ pub struct ProviderSettings {
     pub openai_base_url: Option<url::Url>,
     pub cursor_base_url: Option<url::Url>,
     pub github_base_url: Option<url::Url>,
+    /// From `--ca-file`; empty without it.
+    pub extra_roots: TrustedRoots,
+    pub provider_timeout: Duration,
     pub sync_interval: Duration,
     pub sync_trailing_days: u32,
 }
@@ -111,17 +132,40 @@ impl ProviderSettings {
             flag.clone()
                 .or(file)
                 .map(|text| {
-                    url::Url::parse(&text)
+                    let url = url::Url::parse(&text)
                         .ok()
                         .filter(|url| matches!(url.scheme(), "http" | "https"))
                         .ok_or(ConfigError::Invalid {
                             setting,
                             value: text,
                             expected: "an http:// or https:// URL",
-                        })
+                        })?;
+                    billing::check_base_url(&url)
+                        .map_err(|message| ConfigError::Setting { setting, message })?;
+                    Ok::<url::Url, ConfigError>(url)
                 })
                 .transpose()
         };
+        let extra_roots = match args.ca_file.clone().or(file.ca_file) {
+            Some(path) => {
+                TrustedRoots::from_pem_file(&path).map_err(|message| ConfigError::Setting {
+                    setting: "--ca-file",
+                    message,
+                })?
+            }
+            None => TrustedRoots::default(),
+        };
+        let provider_timeout = args
+            .provider_timeout_secs
+            .or(file.provider_timeout_secs)
+            .unwrap_or(30);
+        if !(1..=600).contains(&provider_timeout) {
+            return Err(ConfigError::Invalid {
+                setting: "--provider-timeout-secs",
+                value: provider_timeout.to_string(),
+                expected: "between 1 and 600 seconds",
+            });
+        }
         let master_key = std::env::var("RECKON_MASTER_KEY")
             .ok()
             .or(file.master_key)
@@ -159,6 +203,8 @@ impl ProviderSettings {
                 &args.github_base_url,
                 file.github_base_url,
             )?,
+            extra_roots,
+            provider_timeout: Duration::from_secs(provider_timeout),
             sync_interval: Duration::from_secs(sync_interval),
             sync_trailing_days: args
                 .sync_trailing_days

@@ -53,11 +53,17 @@ pub(crate) async fn enforce(
 }
 
 async fn authorize(state: &AppState, access: Access, request: &mut Request) -> Result<(), Error> {
+    let headers = request.headers();
+    // Behind a trusted reverse proxy the client is who X-Forwarded-For says; else the peer.
+    let forwarded_for: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
     let client = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip());
-    let headers = request.headers();
+        .map(|info| state.trusted_proxies.client(info.0.ip(), &forwarded_for));
     let bearer = bearer_token(headers);
     let cookie = cookie_value(headers, state.cookie.name());
     let actor = match (&bearer, &cookie) {

@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 
 use crate::accounts::SessionPolicy;
 use crate::auth::LoginLimiter;
@@ -49,6 +49,10 @@ pub(crate) struct AppState {
     pub cookie: CookieSettings,
     /// Where exporters reach the OTLP receiver (for the setup shown with a new telemetry key).
     pub otlp: web::telemetry_keys::OtlpEndpoints,
+    /// Browsers reach reckon over HTTPS (its own TLS, or an https public URL): send HSTS.
+    pub hsts: bool,
+    /// Peers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: crate::config::TrustedProxies,
 }
 
 pub(crate) fn router(state: AppState) -> Router {
@@ -65,6 +69,6 @@ pub(crate) fn router(state: AppState) -> Router {
     }
     router
         .fallback(error::not_found)
-        .layer(from_fn(headers::security_headers))
+        .layer(from_fn_with_state(state.clone(), headers::security_headers))
         .with_state(state)
 }

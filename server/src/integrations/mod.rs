@@ -3,6 +3,7 @@
 
 pub mod kinds;
 mod progress;
+pub mod proxy;
 mod sources;
 
 use std::sync::Arc;

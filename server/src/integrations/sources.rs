@@ -20,6 +20,8 @@ pub fn bill_source(
         if let Some(base) = base {
             http.base_url = base.clone();
         }
+        http.extra_roots = settings.extra_roots.clone();
+        http.timeout = settings.provider_timeout;
         http
     };
     let built: Box<dyn BillingSource> = match kind {
