@@ -32,12 +32,13 @@ pub struct Running {
 
 /// Prepares the data directory and database, binds the listeners and starts serving.
 pub async fn start(config: &Config) -> Result<Running, Error> {
-    storage::prepare_data_dir(&config.data_dir)?;
-    let storage = storage::open_and_migrate(&config.database_url).await?;
+    // First: a certificate that cannot be served stops the start before anything is created.
     let tls = match &config.listeners.tls {
         Some(files) => Some(load_tls(files).await?),
         None => None,
     };
+    storage::prepare_data_dir(&config.data_dir)?;
+    let storage = storage::open_and_migrate(&config.database_url).await?;
     let http = bind(config.http_addr, "HTTP", "--http-addr").await?;
     let grpc = bind(config.otlp_grpc_addr, "OTLP gRPC", "--otlp-grpc-addr").await?;
     let otlp_http = bind(config.otlp_http_addr, "OTLP HTTP", "--otlp-http-addr").await?;

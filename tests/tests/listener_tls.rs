@@ -276,6 +276,7 @@ fn unusable_tls_files_stop_serve_with_one_line() {
         &output,
         &["cannot serve TLS with", "/nonexistent/reckon.crt"],
     );
+    assert!(!db.data_dir().exists(), "nothing was created");
 }
 
 /// The client address the audit log records for a telemetry key created with
