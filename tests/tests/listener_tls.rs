@@ -121,6 +121,15 @@ async fn the_browser_gets_a_secure_cookie_and_https_setup_snippets() {
     let org = storage.ensure_default_organization().await.unwrap().id;
     add_member(storage.as_ref(), org, Role::Admin, "ann@example.com").await;
     let app = spawn_tls(&db, &cert, &[]).await;
+    // Over TLS a browser speaks HTTP/2 (ALPN), where the host is `:authority`, not `Host`:
+    // the form posts below must pass the same-origin check all the same.
+    let version = reckon_tests::http_client()
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .version();
+    assert_eq!(version, reqwest::Version::HTTP_2);
 
     let (signed_in, created) = sign_in_and_create_a_key(&app).await;
     let set_cookie = signed_in.headers["set-cookie"].to_str().unwrap();

@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::get;
 use billing::UtcDay;
@@ -202,23 +202,26 @@ fn number<T: std::str::FromStr>(seen: &Seen, name: &str) -> Result<Option<T>, St
 
 async fn seats(
     State(fake): State<Arc<GitHub>>,
+    uri: Uri,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    serve_seats(&fake, SEATS, &headers, raw).await
+    serve_seats(&fake, SEATS, &uri, &headers, raw).await
 }
 
 async fn seats_by_id(
     State(fake): State<Arc<GitHub>>,
+    uri: Uri,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    serve_seats(&fake, SEATS_BY_ID, &headers, raw).await
+    serve_seats(&fake, SEATS_BY_ID, &uri, &headers, raw).await
 }
 
 async fn serve_seats(
     fake: &GitHub,
     path: &str,
+    uri: &Uri,
     headers: &HeaderMap,
     raw: Option<String>,
 ) -> Response {
@@ -254,7 +257,11 @@ async fn serve_seats(
         seats[first..(first + size).min(seats.len())].join(",")
     );
     let mut response = answer(fake, StatusCode::OK, body);
-    let host = header(headers, "host").unwrap_or("localhost");
+    // HTTP/1.1 sends `Host`; HTTP/2 the authority, which reaches the handler in the URI.
+    let host = header(headers, "host")
+        .map(str::to_owned)
+        .or_else(|| uri.authority().map(ToString::to_string))
+        .unwrap_or_else(|| "localhost".to_owned());
     let link = |page: usize, rel: &str| {
         format!("<https://{host}{SEATS_BY_ID}?per_page={per_page}&page={page}>; rel=\"{rel}\"")
     };

@@ -106,7 +106,14 @@ async fn authorize(state: &AppState, access: Access, request: &mut Request) -> R
         None => bearer.is_none(),
     };
     if unsafe_method && by_cookie {
-        check_same_origin(request.headers())?;
+        // HTTP/2 (what browsers speak over TLS) carries the host as `:authority`, not `Host`.
+        let host = request
+            .headers()
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .or_else(|| request.uri().authority().map(|a| a.as_str()))
+            .map(str::to_owned);
+        check_same_origin(request.headers(), host.as_deref())?;
     }
     let extensions = request.extensions_mut();
     extensions.insert(ClientAddr(client));
@@ -151,7 +158,7 @@ pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter(|value| !value.is_empty())
 }
 
-fn check_same_origin(headers: &HeaderMap) -> Result<(), Error> {
+fn check_same_origin(headers: &HeaderMap, host: Option<&str>) -> Result<(), Error> {
     let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(site) = text("sec-fetch-site") {
         return match site {
@@ -168,7 +175,7 @@ fn check_same_origin(headers: &HeaderMap) -> Result<(), Error> {
         ));
     };
     let origin_host = origin.split_once("://").map(|(_, host)| host);
-    match (origin_host, text("host")) {
+    match (origin_host, host) {
         (Some(origin_host), Some(host)) if origin_host.eq_ignore_ascii_case(host) => Ok(()),
         _ => Err(Error::CsrfRejected(format!(
             "it came from {origin}, not from reckon's own pages"
