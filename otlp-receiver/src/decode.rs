@@ -178,7 +178,7 @@ fn check_data_points(value: &mut Value, rejected: &mut Vec<String>) {
                     if let Value::Array(points) = child {
                         points.retain(|point| match bad_point(point) {
                             Some(reason) => {
-                                rejected.push(reason);
+                                rejected.push(crate::model::capped(reason));
                                 false
                             }
                             None => true,

@@ -1,5 +1,10 @@
 //! OTLP over gRPC: the Logs, Metrics and Trace services, gzip accepted, served as an axum router
-//! on the gRPC address.
+//! on the gRPC address behind a layer that authenticates each call from its metadata and bounds
+//! its body as sent before tonic inflates or decodes a byte of it.
+
+use axum::extract::State;
+use axum::middleware::Next;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
     LogsService, LogsServiceServer,
@@ -22,8 +27,9 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 use tonic::codec::CompressionEncoding;
 use tonic::{Request, Response, Status};
 
-use crate::Receiver;
 use crate::ingest::{Accepted, Export, authenticate, ingest};
+use crate::sink::Tenant;
+use crate::{Receiver, ReceiverError};
 
 #[derive(Clone, Debug)]
 struct Otlp(Receiver);
@@ -34,18 +40,16 @@ impl Otlp {
         request: Request<T>,
         wrap: fn(T) -> Export,
     ) -> Result<Accepted, Status> {
-        let authorization = request
-            .metadata()
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let tenant = authenticate(&self.0, authorization.as_deref())
-            .await
-            .map_err(|e| e.to_status())?;
+        // Put there by `admit`, which every call passes first.
+        let tenant = request
+            .extensions()
+            .get::<Tenant>()
+            .cloned()
+            .ok_or_else(|| ReceiverError::Unauthenticated.to_status())?;
         ingest(&self.0, &tenant, wrap(request.into_inner()), Vec::new())
             .await
             .map_err(|e| {
-                if matches!(e, crate::ReceiverError::Storage(_)) {
+                if matches!(e, ReceiverError::Storage(_)) {
                     tracing::error!(error = %e, "export not stored");
                 }
                 e.to_status()
@@ -89,10 +93,45 @@ impl TraceService for Otlp {
     }
 }
 
+/// Authenticates the call from its `authorization` metadata (an HTTP/2 header) before any of its
+/// body is read, and limits the body as sent to `max_body_bytes` (as on OTLP/HTTP): an
+/// unauthenticated call costs a header lookup, not an inflated and decoded message.
+async fn admit(
+    State(receiver): State<Receiver>,
+    mut request: axum::extract::Request,
+    next: Next,
+) -> axum::response::Response {
+    let authorization = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok());
+    match authenticate(&receiver, authorization).await {
+        Ok(tenant) => request.extensions_mut().insert(tenant),
+        Err(error) => return error.to_status().into_http(),
+    };
+    let limit = receiver.limits.max_body_bytes;
+    let request = request.map(|body| {
+        // tonic keeps a `Status` that a body fails with: the client reads RESOURCE_EXHAUSTED
+        // and what the limit is.
+        axum::body::Body::new(Limited::new(body, limit).map_err(move |error| {
+            if error.is::<LengthLimitError>() {
+                ReceiverError::TooLarge {
+                    limit,
+                    stage: "as sent",
+                }
+                .to_status()
+            } else {
+                Status::from_error(error)
+            }
+        }))
+    });
+    next.run(request).await
+}
+
 /// The three OTLP gRPC services as one router, for the gRPC listener.
 pub fn grpc_services(receiver: Receiver) -> axum::Router {
     let limit = receiver.limits.max_decompressed_bytes;
-    let otlp = Otlp(receiver);
+    let otlp = Otlp(receiver.clone());
     tonic::service::Routes::new(
         LogsServiceServer::new(otlp.clone())
             .accept_compressed(CompressionEncoding::Gzip)
@@ -109,4 +148,5 @@ pub fn grpc_services(receiver: Receiver) -> axum::Router {
             .max_decoding_message_size(limit),
     )
     .into_axum_router()
+    .layer(axum::middleware::from_fn_with_state(receiver, admit))
 }

@@ -114,25 +114,50 @@ pub(crate) async fn ingest(
     })
 }
 
-/// The reasons, each once with its count, e.g. "2 × attribute input_tokens is `x`, …".
+/// The reasons, each once with its count, in the order first seen, e.g. "2 × attribute
+/// input_tokens is `x`; …" (the first five; one pass, however many distinct reasons).
 fn summarise(reasons: &[String]) -> String {
-    let mut counted: Vec<(&str, usize)> = Vec::new();
+    let mut order: Vec<&str> = Vec::new();
+    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for reason in reasons {
-        match counted.iter_mut().find(|(r, _)| *r == reason.as_str()) {
-            Some((_, n)) => *n += 1,
-            None => counted.push((reason, 1)),
+        let count = counts.entry(reason.as_str()).or_insert(0);
+        if *count == 0 {
+            order.push(reason);
         }
+        *count += 1;
     }
-    counted
+    order
         .iter()
         .take(5)
-        .map(|(reason, n)| {
-            if *n == 1 {
-                (*reason).to_owned()
-            } else {
-                format!("{n} × {reason}")
-            }
+        .map(|reason| match counts[reason] {
+            1 => (*reason).to_owned(),
+            n => format!("{n} × {reason}"),
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_are_counted_in_the_order_first_seen() {
+        let reasons: Vec<String> = ["b", "a", "b", "c", "b"]
+            .iter()
+            .map(|r| (*r).to_owned())
+            .collect();
+        assert_eq!(summarise(&reasons), "3 × b; a; c");
+        let many: Vec<String> = (0..10_000).map(|n| format!("reason {}", n % 7)).collect();
+        assert!(summarise(&many).starts_with("1429 × reason 0; 1429 × reason 1"));
+    }
+
+    #[test]
+    fn a_long_reason_is_capped_on_a_character_boundary() {
+        let long = format!("metric {} has no data", "é".repeat(10_000));
+        let capped = crate::model::capped(long);
+        assert_eq!(capped.chars().count(), crate::model::MAX_REASON_CHARS + 1);
+        assert!(capped.ends_with('…'));
+        assert_eq!(crate::model::capped("short".into()), "short");
+    }
 }

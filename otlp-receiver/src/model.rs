@@ -139,7 +139,19 @@ pub struct Mapped {
 impl Mapped {
     pub fn reject(&mut self, reason: impl Into<String>) {
         self.rejected.push(Rejection {
-            reason: reason.into(),
+            reason: capped(reason.into()),
         });
+    }
+}
+
+/// The longest rejection reason kept, in characters: a reason quotes what was wrong (a metric
+/// name, an attribute's value), and what a client sent is never echoed or logged whole.
+pub const MAX_REASON_CHARS: usize = 140;
+
+/// `reason`, cut to [`MAX_REASON_CHARS`] (on a character boundary) with `…` when longer.
+pub fn capped(reason: String) -> String {
+    match reason.char_indices().nth(MAX_REASON_CHARS) {
+        None => reason,
+        Some((end, _)) => format!("{}…", &reason[..end]),
     }
 }

@@ -13,7 +13,7 @@ use crate::Error;
 use crate::auth::{LoginLimiter, LoginLimits};
 use crate::config::Config;
 use crate::http::{AppState, CookieSettings, router};
-use crate::listen::{bind, load_tls, serve, watch_certificate};
+use crate::listen::{Protocol, bind, load_tls, raise_open_file_limit, serve, watch_certificate};
 use crate::storage::{self, Storage};
 use crate::telemetry::StorageSink;
 
@@ -94,18 +94,30 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         },
     );
     let (stop, stopped) = watch::channel(false);
+    let limits = connection_limits(config);
     let mut servers = vec![
-        serve(http, app, tls.clone(), stopped.clone()),
+        serve(
+            http,
+            app,
+            Protocol::Http,
+            tls.clone(),
+            limits,
+            stopped.clone(),
+        ),
         serve(
             grpc,
             otlp_receiver::grpc_services(receiver.clone()),
+            Protocol::Grpc,
             tls.clone(),
+            limits,
             stopped.clone(),
         ),
         serve(
             otlp_http,
             otlp_receiver::http_router(receiver),
+            Protocol::Http,
             tls.clone(),
+            limits,
             stopped.clone(),
         ),
     ];
@@ -122,6 +134,25 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         stop,
         servers,
     })
+}
+
+/// The configured limits, with the connections of the three listeners kept within the
+/// process's open-file limit (raised to its hard limit first), room left for the database
+/// and files.
+fn connection_limits(config: &Config) -> crate::listen::ListenLimits {
+    let mut limits = config.listeners.limits;
+    let files = usize::try_from(raise_open_file_limit()).unwrap_or(usize::MAX);
+    let room = files.saturating_sub(256) / 3;
+    if limits.max_connections > room && config.listeners.max_connections_configured {
+        tracing::warn!(
+            configured = limits.max_connections,
+            allowed = room,
+            open_file_limit = files,
+            "--max-connections is above what the open-file limit allows per listener; using the lower figure"
+        );
+    }
+    limits.max_connections = limits.max_connections.min(room.max(1));
+    limits
 }
 
 /// Where exporters are told to send: the configured public endpoints, else the public host

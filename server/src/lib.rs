@@ -9,7 +9,7 @@ pub mod demo;
 pub mod error;
 mod http;
 pub mod integrations;
-mod listen;
+pub mod listen;
 mod logging;
 pub mod spend;
 pub mod storage;

@@ -250,3 +250,51 @@ async fn prompt_and_response_text_is_never_stored() {
         assert!(!stored.contains(secret), "{secret:?} was stored");
     }
 }
+
+#[tokio::test]
+async fn a_rejected_value_is_never_echoed_or_logged_whole() {
+    let db = TestDatabase::sqlite();
+    let (key, _) = setup(&db).await;
+    let app = TestApp::spawn(&db).await;
+    // A token count that is 10,000 characters of text: rejected, quoting it.
+    let mut body = reckon_tests::otlp::claude_code_request(
+        1_795_314_015_846_000_000,
+        "ann@example.com",
+        10,
+        None,
+    );
+    let attributes = body["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0]["attributes"]
+        .as_array_mut()
+        .unwrap();
+    for attribute in attributes.iter_mut() {
+        if attribute["key"] == "input_tokens" {
+            attribute["value"] = json!({ "stringValue": "Z".repeat(10_000) });
+        }
+    }
+    let answer = reckon_tests::http_client()
+        .post(format!("{}/v1/logs", app.otlp_http_url()))
+        .header("authorization", format!("Bearer {key}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let answer: Value = answer.json().await.unwrap();
+    let message = answer["partialSuccess"]["errorMessage"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("input_tokens"), "{answer}");
+    assert!(message.contains('…'), "{message}");
+    assert!(
+        message.chars().count() <= 200,
+        "{} characters",
+        message.chars().count()
+    );
+    let whole = "Z".repeat(200);
+    for line in app.logs() {
+        assert!(
+            !line.to_string().contains(&whole),
+            "a log line holds the value: {line}"
+        );
+    }
+}

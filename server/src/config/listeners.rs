@@ -46,6 +46,48 @@ pub struct ListenerArgs {
         value_name = "CIDR,…"
     )]
     pub trusted_proxies: Option<String>,
+    /// Open connections per listener; more are closed at once [default: 4096, within the
+    /// open-file limit]
+    #[arg(
+        long,
+        env = "RECKON_MAX_CONNECTIONS",
+        global = true,
+        value_name = "COUNT"
+    )]
+    pub max_connections: Option<usize>,
+    /// Seconds a connection may sit without traffic before it is closed [default: 60]
+    #[arg(
+        long,
+        env = "RECKON_IDLE_TIMEOUT_SECS",
+        global = true,
+        value_name = "SECONDS"
+    )]
+    pub idle_timeout_secs: Option<u64>,
+    /// Seconds a client has to send a request's headers (and the TLS handshake) [default: 10]
+    #[arg(
+        long,
+        env = "RECKON_HEADER_READ_TIMEOUT_SECS",
+        global = true,
+        value_name = "SECONDS"
+    )]
+    pub header_read_timeout_secs: Option<u64>,
+    /// Seconds a request, its body included, may take to be answered [default: 60]
+    #[arg(
+        long,
+        env = "RECKON_REQUEST_TIMEOUT_SECS",
+        global = true,
+        value_name = "SECONDS"
+    )]
+    pub request_timeout_secs: Option<u64>,
+    /// Seconds requests in flight get on SIGTERM before every connection is closed
+    /// [default: 30]
+    #[arg(
+        long,
+        env = "RECKON_SHUTDOWN_TIMEOUT_SECS",
+        global = true,
+        value_name = "SECONDS"
+    )]
+    pub shutdown_timeout_secs: Option<u64>,
 }
 
 /// The file's keys for the same settings.
@@ -56,6 +98,11 @@ pub(super) struct ListenerFileConfig {
     pub(super) public_otlp_http_url: Option<String>,
     pub(super) public_otlp_grpc_url: Option<String>,
     pub(super) trusted_proxies: Option<String>,
+    pub(super) max_connections: Option<usize>,
+    pub(super) idle_timeout_secs: Option<u64>,
+    pub(super) header_read_timeout_secs: Option<u64>,
+    pub(super) request_timeout_secs: Option<u64>,
+    pub(super) shutdown_timeout_secs: Option<u64>,
 }
 
 /// The certificate and key files every listener serves.
@@ -114,14 +161,21 @@ impl TrustedProxies {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ListenerSettings {
     /// `None`: plain HTTP (TLS terminated in front of reckon, or none).
     pub tls: Option<TlsFiles>,
     pub public_otlp_http_url: Option<String>,
     pub public_otlp_grpc_url: Option<String>,
     pub trusted_proxies: TrustedProxies,
+    pub limits: crate::listen::ListenLimits,
+    /// `--max-connections` was given (not the default): lowering it is worth a warning.
+    pub max_connections_configured: bool,
 }
+
+/// Concurrent HTTP/2 streams per connection: far above what an OTLP exporter opens (one call at
+/// a time per signal), low enough that one connection cannot hold every export permit.
+const MAX_STREAMS: u32 = 100;
 
 impl ListenerSettings {
     pub(super) fn load(
@@ -164,7 +218,60 @@ impl ListenerSettings {
             })?,
             None => TrustedProxies::default(),
         };
+        let secs =
+            |setting: &'static str, flag: Option<u64>, file: Option<u64>, default: u64| match flag
+                .or(file)
+                .unwrap_or(default)
+            {
+                0 => Err(ConfigError::Invalid {
+                    setting,
+                    value: "0".into(),
+                    expected: "a number of seconds above 0",
+                }),
+                secs => Ok(std::time::Duration::from_secs(secs)),
+            };
+        let max_connections = args
+            .max_connections
+            .or(file.max_connections)
+            .unwrap_or(4096);
+        if max_connections == 0 {
+            return Err(ConfigError::Invalid {
+                setting: "--max-connections",
+                value: "0".into(),
+                expected: "at least 1",
+            });
+        }
+        let limits = crate::listen::ListenLimits {
+            max_connections,
+            idle: secs(
+                "--idle-timeout-secs",
+                args.idle_timeout_secs,
+                file.idle_timeout_secs,
+                60,
+            )?,
+            header_read: secs(
+                "--header-read-timeout-secs",
+                args.header_read_timeout_secs,
+                file.header_read_timeout_secs,
+                10,
+            )?,
+            request: secs(
+                "--request-timeout-secs",
+                args.request_timeout_secs,
+                file.request_timeout_secs,
+                60,
+            )?,
+            shutdown: secs(
+                "--shutdown-timeout-secs",
+                args.shutdown_timeout_secs,
+                file.shutdown_timeout_secs,
+                30,
+            )?,
+            max_streams: MAX_STREAMS,
+        };
         Ok(ListenerSettings {
+            limits,
+            max_connections_configured: args.max_connections.or(file.max_connections).is_some(),
             tls,
             public_otlp_http_url: endpoint(
                 "--public-otlp-http-url",

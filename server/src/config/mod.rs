@@ -37,7 +37,9 @@ pub enum LogFormat {
 pub struct ConfigArgs {
     /// TOML file with any of: data_dir, database_url, http_addr, otlp_grpc_addr, otlp_http_addr,
     /// log_format, public_url, secure_cookies, tls_cert, tls_key, public_otlp_http_url,
-    /// public_otlp_grpc_url, trusted_proxies, session_idle_secs, session_max_age_secs,
+    /// public_otlp_grpc_url, trusted_proxies, max_connections, idle_timeout_secs,
+    /// header_read_timeout_secs, request_timeout_secs, shutdown_timeout_secs,
+    /// session_idle_secs, session_max_age_secs,
     /// otlp_max_body_bytes, otlp_max_decompressed_bytes, master_key, anthropic_base_url,
     /// openai_base_url, cursor_base_url, github_base_url, ca_file, provider_timeout_secs,
     /// sync_interval_secs, sync_trailing_days.
@@ -130,7 +132,7 @@ pub struct ConfigArgs {
 
 /// The environment variables reckon reads. `RECKON_LOG` holds a log filter (`info`,
 /// `reckon_server=debug`); `RECKON_TEST_*` belong to the test suite.
-const KNOWN_VARIABLES: [&str; 28] = [
+const KNOWN_VARIABLES: [&str; 33] = [
     "RECKON_CONFIG",
     "RECKON_DATA_DIR",
     "RECKON_DATABASE_URL",
@@ -146,6 +148,11 @@ const KNOWN_VARIABLES: [&str; 28] = [
     "RECKON_PUBLIC_OTLP_HTTP_URL",
     "RECKON_PUBLIC_OTLP_GRPC_URL",
     "RECKON_TRUSTED_PROXIES",
+    "RECKON_MAX_CONNECTIONS",
+    "RECKON_IDLE_TIMEOUT_SECS",
+    "RECKON_HEADER_READ_TIMEOUT_SECS",
+    "RECKON_REQUEST_TIMEOUT_SECS",
+    "RECKON_SHUTDOWN_TIMEOUT_SECS",
     "RECKON_SESSION_IDLE_SECS",
     "RECKON_SESSION_MAX_AGE_SECS",
     "RECKON_OTLP_MAX_BODY_BYTES",
@@ -178,6 +185,11 @@ struct FileConfig {
     public_otlp_http_url: Option<String>,
     public_otlp_grpc_url: Option<String>,
     trusted_proxies: Option<String>,
+    max_connections: Option<usize>,
+    idle_timeout_secs: Option<u64>,
+    header_read_timeout_secs: Option<u64>,
+    request_timeout_secs: Option<u64>,
+    shutdown_timeout_secs: Option<u64>,
     session_idle_secs: Option<u64>,
     session_max_age_secs: Option<u64>,
     otlp_max_body_bytes: Option<usize>,
@@ -305,6 +317,11 @@ impl Config {
                     public_otlp_http_url: file.public_otlp_http_url,
                     public_otlp_grpc_url: file.public_otlp_grpc_url,
                     trusted_proxies: file.trusted_proxies,
+                    max_connections: file.max_connections,
+                    idle_timeout_secs: file.idle_timeout_secs,
+                    header_read_timeout_secs: file.header_read_timeout_secs,
+                    request_timeout_secs: file.request_timeout_secs,
+                    shutdown_timeout_secs: file.shutdown_timeout_secs,
                 },
             )?,
             otlp_max_body_bytes: args
