@@ -13,6 +13,8 @@ pub enum ReceiverError {
     UnsupportedMediaType(String),
     #[error("the export is larger than {limit} bytes {stage}; send smaller batches")]
     TooLarge { limit: usize, stage: &'static str },
+    #[error("the body did not arrive within {secs} s of the headers")]
+    BodyTimeout { secs: u64 },
     #[error("reckon is busy; retry after {retry_after_secs} s")]
     Overloaded { retry_after_secs: u64 },
     #[error("reckon could not store the export: {0}")]
@@ -26,6 +28,7 @@ impl ReceiverError {
             ReceiverError::InvalidArgument(_) => StatusCode::BAD_REQUEST,
             ReceiverError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ReceiverError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ReceiverError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ReceiverError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ReceiverError::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -40,6 +43,7 @@ impl ReceiverError {
                 tonic::Code::InvalidArgument
             }
             ReceiverError::TooLarge { .. } => tonic::Code::ResourceExhausted,
+            ReceiverError::BodyTimeout { .. } => tonic::Code::DeadlineExceeded,
             ReceiverError::Overloaded { .. } | ReceiverError::Storage(_) => {
                 tonic::Code::Unavailable
             }

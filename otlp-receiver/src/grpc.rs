@@ -105,10 +105,20 @@ async fn admit(
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok());
-    match authenticate(&receiver, authorization).await {
-        Ok(tenant) => request.extensions_mut().insert(tenant),
+    let tenant = match authenticate(&receiver, authorization).await {
+        Ok(tenant) => tenant,
         Err(error) => return error.to_status().into_http(),
     };
+    // The permit before any of the body is read, held until the answer.
+    let client = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip());
+    let _admitted = match receiver.admission.admit(tenant.org_id, client) {
+        Ok(admitted) => admitted,
+        Err(error) => return overloaded(&error),
+    };
+    request.extensions_mut().insert(tenant);
     let limit = receiver.limits.max_body_bytes;
     let request = request.map(|body| {
         // tonic keeps a `Status` that a body fails with: the client reads RESOURCE_EXHAUSTED
@@ -125,7 +135,32 @@ async fn admit(
             }
         }))
     });
-    next.run(request).await
+    // The body must arrive (and the call be answered) within the read deadline.
+    let deadline = receiver.limits.body_read_timeout;
+    match tokio::time::timeout(deadline, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ReceiverError::BodyTimeout {
+            secs: deadline.as_secs(),
+        }
+        .to_status()
+        .into_http(),
+    }
+}
+
+/// UNAVAILABLE with the retry delay as `grpc-retry-pushback-ms` (what gRPC clients read) and
+/// `Retry-After`.
+fn overloaded(error: &ReceiverError) -> axum::response::Response {
+    let mut response = error.to_status().into_http::<axum::body::Body>();
+    if let Some(secs) = error.retry_after_secs() {
+        let headers = response.headers_mut();
+        if let Ok(value) = (secs * 1000).to_string().parse() {
+            headers.insert("grpc-retry-pushback-ms", value);
+        }
+        if let Ok(value) = secs.to_string().parse() {
+            headers.insert("retry-after", value);
+        }
+    }
+    response
 }
 
 /// The three OTLP gRPC services as one router, for the gRPC listener.

@@ -4,7 +4,10 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, State};
+use std::net::SocketAddr;
+
+use axum::Extension;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -21,8 +24,13 @@ pub struct ReceiverLimits {
     pub max_body_bytes: usize,
     /// Largest body after gzip decompression.
     pub max_decompressed_bytes: usize,
-    /// Exports stored at the same time; more are answered 503 / UNAVAILABLE with a retry delay.
+    /// Exports under way at the same time (from the key check to the answer); more are answered
+    /// 503 / UNAVAILABLE with a retry delay.
     pub max_in_flight: usize,
+    /// How many of those one organisation, or one client address, may hold.
+    pub max_in_flight_share: usize,
+    /// A body must have arrived within this after its headers.
+    pub body_read_timeout: std::time::Duration,
 }
 
 impl Default for ReceiverLimits {
@@ -31,6 +39,8 @@ impl Default for ReceiverLimits {
             max_body_bytes: 8 * 1024 * 1024,
             max_decompressed_bytes: 64 * 1024 * 1024,
             max_in_flight: 64,
+            max_in_flight_share: 16,
+            body_read_timeout: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -57,17 +67,17 @@ pub fn http_router(receiver: Receiver) -> Router {
     Router::new()
         .route(
             "/v1/logs",
-            post(|s, h, b| export(s, Some(Signal::Logs), h, b)),
+            post(|s, p, h, b| export(s, Some(Signal::Logs), p, h, b)),
         )
         .route(
             "/v1/metrics",
-            post(|s, h, b| export(s, Some(Signal::Metrics), h, b)),
+            post(|s, p, h, b| export(s, Some(Signal::Metrics), p, h, b)),
         )
         .route(
             "/v1/traces",
-            post(|s, h, b| export(s, Some(Signal::Traces), h, b)),
+            post(|s, p, h, b| export(s, Some(Signal::Traces), p, h, b)),
         )
-        .route("/", post(|s, h, b| export(s, None, h, b)))
+        .route("/", post(|s, p, h, b| export(s, None, p, h, b)))
         // The body limit is enforced below, with OTLP's own error answer.
         .layer(DefaultBodyLimit::disable())
         .with_state(receiver)
@@ -76,6 +86,7 @@ pub fn http_router(receiver: Receiver) -> Router {
 async fn export(
     State(receiver): State<Receiver>,
     signal: Option<Signal>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -88,8 +99,16 @@ async fn export(
     let answer_in = encoding.as_ref().copied().unwrap_or(Encoding::Json);
     let result = async {
         let tenant = authenticate(&receiver, text(header::AUTHORIZATION.as_str())).await?;
+        // The permit before any of the body is read; held until the answer.
+        let client = peer.map(|Extension(ConnectInfo(addr))| addr.ip());
+        let _admitted = receiver.admission.admit(tenant.org_id, client)?;
         let encoding = encoding?;
-        let body = read_body(&receiver, &headers, body).await?;
+        let deadline = receiver.limits.body_read_timeout;
+        let body = tokio::time::timeout(deadline, read_body(&receiver, &headers, body))
+            .await
+            .map_err(|_| ReceiverError::BodyTimeout {
+                secs: deadline.as_secs(),
+            })??;
         let signal = match signal {
             Some(signal) => signal,
             None => routed_signal(&body, encoding)?,

@@ -11,7 +11,9 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 
-use crate::{Mapped, Receiver, ReceiverError, Tenant, map_logs, map_metrics, map_traces};
+use crate::{
+    Mapped, Receiver, ReceiverError, Tenant, UsageRecord, map_logs, map_metrics, map_traces,
+};
 
 /// One decoded export of any signal.
 pub(crate) enum Export {
@@ -89,14 +91,21 @@ pub(crate) async fn ingest(
         Export::Traces(request) => map_traces(request),
     };
     rejected.extend(unusable.into_iter().map(|r| r.reason));
+    let now_ns = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+        .unwrap_or_default();
+    let records: Vec<UsageRecord> = records
+        .into_iter()
+        .filter(|record| match record.unstorable(now_ns) {
+            Some(reason) => {
+                rejected.push(crate::model::capped(reason));
+                false
+            }
+            None => true,
+        })
+        .collect();
     if !records.is_empty() {
-        let _permit = receiver
-            .in_flight
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| ReceiverError::Overloaded {
-                retry_after_secs: 1,
-            })?;
         let outcome = receiver.sink.store(tenant, records).await?;
         tracing::debug!(
             org_id = tenant.org_id,

@@ -4,6 +4,7 @@
 //! Storage is behind [`UsageSink`], which the server implements; an export is acknowledged only
 //! after the sink has durably stored it.
 
+mod admission;
 mod attrs;
 pub mod cumulative;
 mod decode;

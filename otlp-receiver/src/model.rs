@@ -123,6 +123,67 @@ pub struct UsageRecord {
     pub reported_cost: Option<Usd>,
 }
 
+/// The earliest usage reckon accepts: no AI coding tool exported usage before 2020.
+pub const EARLIEST_NS: u64 = 1_577_836_800_000_000_000;
+/// How far ahead of reckon's clock a usage time may be (clocks drift; a day is generous).
+pub const AHEAD_NS: u64 = 24 * 60 * 60 * 1_000_000_000;
+/// The longest stored text (model, session id, email, team, account ids), in bytes.
+pub const MAX_TEXT_BYTES: usize = 256;
+
+impl UsageRecord {
+    /// Why this record can never be stored, if so: a time before 2020 or more than a day
+    /// after `now_ns`, or a text with a NUL byte (PostgreSQL refuses it) or longer than
+    /// [`MAX_TEXT_BYTES`]. Such a record is rejected on its own, permanently: a retryable
+    /// answer would make the exporter send it again forever.
+    pub fn unstorable(&self, now_ns: u64) -> Option<String> {
+        if self.occurred_at_ns < EARLIEST_NS {
+            return Some(format!(
+                "a usage record is dated before 2020 ({} ns)",
+                self.occurred_at_ns
+            ));
+        }
+        if self.occurred_at_ns > now_ns.saturating_add(AHEAD_NS) {
+            return Some(format!(
+                "a usage record is dated more than a day ahead ({} ns)",
+                self.occurred_at_ns
+            ));
+        }
+        let identity = &self.identity;
+        let texts = [
+            ("model", Some(&self.model)),
+            ("session id", self.session_id.as_ref()),
+            ("email", identity.email.as_ref()),
+            ("account uuid", identity.account_uuid.as_ref()),
+            ("account id", identity.account_id.as_ref()),
+            ("user id", identity.user_id.as_ref()),
+            ("installation id", identity.installation_id.as_ref()),
+            ("organization id", identity.organization_id.as_ref()),
+            ("team", identity.team.as_ref()),
+            ("department", identity.department.as_ref()),
+        ];
+        for (what, text) in texts {
+            let Some(text) = text else { continue };
+            if text.contains('\0') {
+                return Some(format!("the {what} of a usage record contains a NUL byte"));
+            }
+            if text.len() > MAX_TEXT_BYTES {
+                return Some(format!(
+                    "the {what} of a usage record is {} bytes, more than {MAX_TEXT_BYTES}",
+                    text.len()
+                ));
+            }
+        }
+        let keys: Vec<&String> = match &self.kind {
+            RecordKind::Event { covers } => covers.iter().collect(),
+            RecordKind::Fallback { scope } => vec![scope],
+            RecordKind::CumulativeFallback { scope, series, .. } => vec![scope, series],
+        };
+        keys.iter()
+            .any(|key| key.contains('\0'))
+            .then(|| "a usage record's scope contains a NUL byte".to_owned())
+    }
+}
+
 /// A record or data point that could not be used, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejection {

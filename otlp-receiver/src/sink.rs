@@ -2,8 +2,6 @@
 
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
-
 use crate::http::ReceiverLimits;
 use crate::{ReceiverError, UsageRecord};
 
@@ -42,8 +40,9 @@ pub trait UsageSink: Send + Sync + 'static {
 pub struct Receiver {
     pub(crate) sink: Arc<dyn UsageSink>,
     pub(crate) limits: ReceiverLimits,
-    /// Exports being stored at once; beyond it clients are told to retry later.
-    pub(crate) in_flight: Arc<Semaphore>,
+    /// Exports under way at once, and each organisation's and client's share of them; beyond
+    /// it clients are told to retry later.
+    pub(crate) admission: Arc<crate::admission::Admission>,
 }
 
 impl std::fmt::Debug for Receiver {
@@ -58,7 +57,10 @@ impl Receiver {
     pub fn new(sink: Arc<dyn UsageSink>, limits: ReceiverLimits) -> Receiver {
         Receiver {
             sink,
-            in_flight: Arc::new(Semaphore::new(limits.max_in_flight)),
+            admission: crate::admission::Admission::new(
+                limits.max_in_flight,
+                limits.max_in_flight_share,
+            ),
             limits,
         }
     }

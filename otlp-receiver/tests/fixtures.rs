@@ -431,3 +431,49 @@ async fn absurd_counts_and_negative_costs_are_rejected() {
     );
     assert_eq!(events(&sink, Tool::ClaudeCode).len(), 1);
 }
+
+/// What the stored state is keyed by, for every recorded export: each record's idempotency key
+/// and the scopes or series it counts under. They are stored, so a change in how they are built
+/// would count re-sent exports and running cumulative series again after an upgrade. The golden
+/// file was written by the code that stored them; a change must migrate stored keys instead.
+/// (`RECKON_TEST_WRITE_GOLDEN=1` rewrites it, for a deliberate, migrated change.)
+#[tokio::test]
+async fn stored_keys_keep_their_format() {
+    let (sink, receiver) = receiver();
+    for file in [
+        "claude-code-2.1.328-http-json-delta.jsonl",
+        "claude-code-2.1.328-http-protobuf-delta.jsonl",
+        "codex-0.169.0-http-json-delta.jsonl",
+        "codex-0.169.0-grpc-delta.jsonl",
+        "codex-0.169.0-http-json-delta-chatgpt-login.jsonl",
+        "gemini-cli-0.61.0-http-json-cumulative.jsonl",
+        "gemini-cli-0.61.0-grpc-cumulative.jsonl",
+    ] {
+        replay(&receiver, file).await;
+    }
+    let records = sink.records.lock().unwrap();
+    let mut lines = Vec::new();
+    for (key, record) in records.iter() {
+        let kind = match &record.kind {
+            RecordKind::Event { covers } => format!("event covers {}", covers.join(" ")),
+            RecordKind::Fallback { scope } => format!("fallback {scope}"),
+            RecordKind::CumulativeFallback {
+                scope,
+                series,
+                start_time_ns,
+            } => format!("cumulative {scope} series {series} since {start_time_ns}"),
+        };
+        lines.push(format!("{key:?} {kind}"));
+    }
+    let text = lines.join("\n") + "\n";
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stored_keys.golden");
+    if std::env::var("RECKON_TEST_WRITE_GOLDEN").is_ok_and(|v| v == "1") {
+        std::fs::write(&golden, &text).unwrap();
+    }
+    let expected =
+        std::fs::read_to_string(&golden).unwrap_or_else(|e| panic!("{}: {e}", golden.display()));
+    assert_eq!(
+        text, expected,
+        "the stored keys changed: migrate the stored ones"
+    );
+}

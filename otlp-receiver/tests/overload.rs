@@ -35,9 +35,10 @@ impl GatedSink {
 
 #[async_trait::async_trait]
 impl UsageSink for GatedSink {
-    async fn authenticate(&self, _: &str) -> Result<Option<Tenant>, ReceiverError> {
+    /// `tk_other` belongs to organisation 2, every other key to organisation 1.
+    async fn authenticate(&self, key: &str) -> Result<Option<Tenant>, ReceiverError> {
         Ok(Some(Tenant {
-            org_id: 1,
+            org_id: if key == "tk_other" { 2 } else { 1 },
             key_id: 1,
         }))
     }
@@ -172,4 +173,79 @@ async fn exports_beyond_the_in_flight_limit_are_told_to_retry_and_store_nothing(
     sink.gate.add_permits(1);
     assert_eq!(post_json(http).await.status(), 200);
     assert_eq!(sink.stored.load(Ordering::SeqCst), 2);
+}
+
+async fn post_json_as(addr: std::net::SocketAddr, key: &str) -> reqwest::Response {
+    test_tls::https_client()
+        .post(format!("http://{addr}/v1/logs"))
+        .header("authorization", format!("Bearer {key}"))
+        .timeout(LONG_ENOUGH)
+        .json(&export())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn one_organisation_holds_its_share_and_another_is_still_admitted() {
+    let sink = Arc::new(GatedSink::closed());
+    let receiver = Receiver::new(
+        sink.clone(),
+        ReceiverLimits {
+            max_in_flight: 8,
+            max_in_flight_share: 2,
+            ..ReceiverLimits::default()
+        },
+    );
+    let http = serve(http_router(receiver)).await;
+    // Organisation 1 fills its share with two exports held in the sink.
+    let first = tokio::spawn(post_json_as(http, "tk_test"));
+    let second = tokio::spawn(post_json_as(http, "tk_test"));
+    until_entered(&sink, 2).await;
+    let refused = post_json_as(http, "tk_test").await;
+    assert_eq!(refused.status(), 503);
+    assert_eq!(refused.headers()["retry-after"], "1");
+    // Another organisation is not kept waiting by it.
+    let other = tokio::spawn(post_json_as(http, "tk_other"));
+    until_entered(&sink, 3).await;
+    sink.gate.add_permits(3);
+    for held in [first, second, other] {
+        assert_eq!(held.await.unwrap().status(), 200);
+    }
+    assert_eq!(sink.stored.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn a_body_that_does_not_arrive_in_time_is_408_and_gives_its_permit_back() {
+    let sink = Arc::new(GatedSink::closed());
+    sink.gate.add_permits(10);
+    let receiver = Receiver::new(
+        sink.clone(),
+        ReceiverLimits {
+            max_in_flight: 1,
+            body_read_timeout: Duration::from_millis(500),
+            ..ReceiverLimits::default()
+        },
+    );
+    let http = serve(http_router(receiver)).await;
+    // Headers, then a body that never comes: the only permit is taken by it.
+    let mut stalled = tokio::net::TcpStream::connect(http).await.unwrap();
+    let head = "POST /v1/logs HTTP/1.1\r\nHost: reckon\r\nContent-Type: application/json\r\n\
+                Authorization: Bearer tk_test\r\nContent-Length: 1000\r\n\r\n{";
+    tokio::io::AsyncWriteExt::write_all(&mut stalled, head.as_bytes())
+        .await
+        .unwrap();
+    let mut answer = vec![0u8; 512];
+    let read = tokio::time::timeout(
+        LONG_ENOUGH,
+        tokio::io::AsyncReadExt::read(&mut stalled, &mut answer),
+    )
+    .await
+    .expect("answered while the body is still missing")
+    .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    // Its permit is back: the next export is stored.
+    assert_eq!(post_json_as(http, "tk_test").await.status(), 200);
+    assert_eq!(sink.stored.load(Ordering::SeqCst), 1);
 }

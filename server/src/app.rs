@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use otlp_receiver::{Receiver, ReceiverLimits};
+use otlp_receiver::Receiver;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -85,14 +85,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         hsts: https,
         trusted_proxies: config.listeners.trusted_proxies.clone(),
     });
-    let receiver = Receiver::new(
-        sink,
-        ReceiverLimits {
-            max_body_bytes: config.otlp_max_body_bytes,
-            max_decompressed_bytes: config.otlp_max_decompressed_bytes,
-            ..ReceiverLimits::default()
-        },
-    );
+    let receiver = Receiver::new(sink, config.otlp);
     let (stop, stopped) = watch::channel(false);
     let limits = connection_limits(config);
     let mut servers = vec![
@@ -106,7 +99,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         ),
         serve(
             grpc,
-            otlp_receiver::grpc_services(receiver.clone()),
+            behind_proxies(otlp_receiver::grpc_services(receiver.clone()), config),
             Protocol::Grpc,
             tls.clone(),
             limits,
@@ -114,7 +107,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         ),
         serve(
             otlp_http,
-            otlp_receiver::http_router(receiver),
+            behind_proxies(otlp_receiver::http_router(receiver), config),
             Protocol::Http,
             tls.clone(),
             limits,
@@ -134,6 +127,34 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         stop,
         servers,
     })
+}
+
+/// `router` seeing, as its peer's address, the client a trusted reverse proxy names in
+/// `X-Forwarded-For` (the receiver's per-client share of the export permits counts clients,
+/// not the load balancer in front of them).
+fn behind_proxies(router: axum::Router, config: &Config) -> axum::Router {
+    let trusted = config.listeners.trusted_proxies.clone();
+    router.layer(axum::middleware::from_fn(
+        move |mut request: axum::extract::Request, next: axum::middleware::Next| {
+            let trusted = trusted.clone();
+            async move {
+                let forwarded: Vec<String> = request
+                    .headers()
+                    .get_all("x-forwarded-for")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok().map(str::to_owned))
+                    .collect();
+                let forwarded: Vec<&str> = forwarded.iter().map(String::as_str).collect();
+                let peer = request
+                    .extensions_mut()
+                    .get_mut::<axum::extract::ConnectInfo<SocketAddr>>();
+                if let Some(axum::extract::ConnectInfo(addr)) = peer {
+                    addr.set_ip(trusted.client(addr.ip(), &forwarded));
+                }
+                next.run(request).await
+            }
+        },
+    ))
 }
 
 /// The configured limits, with the connections of the three listeners kept within the

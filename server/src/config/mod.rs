@@ -14,10 +14,13 @@ use crate::accounts::SessionPolicy;
 use crate::storage::DatabaseUrl;
 
 mod listeners;
+mod otlp;
 mod providers;
 
 use listeners::ListenerFileConfig;
 pub use listeners::{ListenerArgs, ListenerSettings, TlsFiles, TrustedProxies};
+pub use otlp::OtlpArgs;
+use otlp::OtlpFileConfig;
 use providers::ProviderFileConfig;
 pub use providers::{ProviderArgs, ProviderSettings};
 
@@ -40,7 +43,8 @@ pub struct ConfigArgs {
     /// public_otlp_grpc_url, trusted_proxies, max_connections, idle_timeout_secs,
     /// header_read_timeout_secs, request_timeout_secs, shutdown_timeout_secs,
     /// session_idle_secs, session_max_age_secs,
-    /// otlp_max_body_bytes, otlp_max_decompressed_bytes, master_key, anthropic_base_url,
+    /// otlp_max_body_bytes, otlp_max_decompressed_bytes, otlp_max_in_flight,
+    /// otlp_max_in_flight_share, otlp_body_read_timeout_secs, master_key, anthropic_base_url,
     /// openai_base_url, cursor_base_url, github_base_url, ca_file, provider_timeout_secs,
     /// sync_interval_secs, sync_trailing_days.
     #[arg(long, env = "RECKON_CONFIG", global = true, value_name = "FILE")]
@@ -92,22 +96,6 @@ pub struct ConfigArgs {
         value_name = "BOOL"
     )]
     pub secure_cookies: Option<bool>,
-    /// Largest OTLP request body as sent, in bytes [default: 8388608, 8 MiB]
-    #[arg(
-        long,
-        env = "RECKON_OTLP_MAX_BODY_BYTES",
-        global = true,
-        value_name = "BYTES"
-    )]
-    pub otlp_max_body_bytes: Option<usize>,
-    /// Largest OTLP request body after gzip decompression, in bytes [default: 67108864, 64 MiB]
-    #[arg(
-        long,
-        env = "RECKON_OTLP_MAX_DECOMPRESSED_BYTES",
-        global = true,
-        value_name = "BYTES"
-    )]
-    pub otlp_max_decompressed_bytes: Option<usize>,
     /// Seconds a browser session may stay unused before it ends [default: 28800, 8 hours]
     #[arg(
         long,
@@ -125,6 +113,8 @@ pub struct ConfigArgs {
     )]
     pub session_max_age_secs: Option<u64>,
     #[command(flatten)]
+    pub otlp: OtlpArgs,
+    #[command(flatten)]
     pub listeners: ListenerArgs,
     #[command(flatten)]
     pub providers: ProviderArgs,
@@ -132,7 +122,7 @@ pub struct ConfigArgs {
 
 /// The environment variables reckon reads. `RECKON_LOG` holds a log filter (`info`,
 /// `reckon_server=debug`); `RECKON_TEST_*` belong to the test suite.
-const KNOWN_VARIABLES: [&str; 33] = [
+const KNOWN_VARIABLES: [&str; 36] = [
     "RECKON_CONFIG",
     "RECKON_DATA_DIR",
     "RECKON_DATABASE_URL",
@@ -157,6 +147,9 @@ const KNOWN_VARIABLES: [&str; 33] = [
     "RECKON_SESSION_MAX_AGE_SECS",
     "RECKON_OTLP_MAX_BODY_BYTES",
     "RECKON_OTLP_MAX_DECOMPRESSED_BYTES",
+    "RECKON_OTLP_MAX_IN_FLIGHT",
+    "RECKON_OTLP_MAX_IN_FLIGHT_SHARE",
+    "RECKON_OTLP_BODY_READ_TIMEOUT_SECS",
     "RECKON_MASTER_KEY",
     "RECKON_ANTHROPIC_BASE_URL",
     "RECKON_OPENAI_BASE_URL",
@@ -194,6 +187,9 @@ struct FileConfig {
     session_max_age_secs: Option<u64>,
     otlp_max_body_bytes: Option<usize>,
     otlp_max_decompressed_bytes: Option<usize>,
+    otlp_max_in_flight: Option<usize>,
+    otlp_max_in_flight_share: Option<usize>,
+    otlp_body_read_timeout_secs: Option<u64>,
     // Usage providers (see `providers`); flattening would defeat `deny_unknown_fields`.
     master_key: Option<String>,
     anthropic_base_url: Option<String>,
@@ -220,8 +216,8 @@ pub struct Config {
     pub secure_cookies: bool,
     pub listeners: ListenerSettings,
     pub sessions: SessionPolicy,
-    pub otlp_max_body_bytes: usize,
-    pub otlp_max_decompressed_bytes: usize,
+    /// The OTLP receiver's limits.
+    pub otlp: otlp_receiver::ReceiverLimits,
     pub providers: ProviderSettings,
 }
 
@@ -324,14 +320,16 @@ impl Config {
                     shutdown_timeout_secs: file.shutdown_timeout_secs,
                 },
             )?,
-            otlp_max_body_bytes: args
-                .otlp_max_body_bytes
-                .or(file.otlp_max_body_bytes)
-                .unwrap_or(8 * 1024 * 1024),
-            otlp_max_decompressed_bytes: args
-                .otlp_max_decompressed_bytes
-                .or(file.otlp_max_decompressed_bytes)
-                .unwrap_or(64 * 1024 * 1024),
+            otlp: otlp::load(
+                &args.otlp,
+                OtlpFileConfig {
+                    otlp_max_body_bytes: file.otlp_max_body_bytes,
+                    otlp_max_decompressed_bytes: file.otlp_max_decompressed_bytes,
+                    otlp_max_in_flight: file.otlp_max_in_flight,
+                    otlp_max_in_flight_share: file.otlp_max_in_flight_share,
+                    otlp_body_read_timeout_secs: file.otlp_body_read_timeout_secs,
+                },
+            )?,
             sessions: SessionPolicy {
                 idle: seconds(
                     "--session-idle-secs",

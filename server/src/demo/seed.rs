@@ -55,7 +55,14 @@ pub async fn seed(
         .await?;
     // The process's own usage writer: a writer of its own would open database connections on
     // a runtime that ends with it, and leave them broken in the shared pool.
-    let router = otlp_receiver::http_router(Receiver::new(sink, ReceiverLimits::default()));
+    // A receiver of its own, sent to by this one organisation only: its whole capacity is
+    // this organisation's share.
+    let limits = ReceiverLimits {
+        max_in_flight: IN_FLIGHT,
+        max_in_flight_share: IN_FLIGHT,
+        ..ReceiverLimits::default()
+    };
+    let router = otlp_receiver::http_router(Receiver::new(sink, limits));
     let mut sending = JoinSet::new();
     let mut exports = 0usize;
     for export in demo.telemetry() {

@@ -1,0 +1,219 @@
+//! What hostile OTLP clients cost the real server (a bench binary, not a timed test): each
+//! scenario against a fresh `reckon serve` on loopback, its peak RSS (VmHWM) before and after,
+//! and how long until every answer (or close) came; the median of the rounds is printed.
+//!
+//! - four unauthenticated OTLP/gRPC calls at once, each a 16 KB gzip frame that inflates to
+//!   16 MiB of empty `ResourceLogs` entries (target: under 64 MiB of growth);
+//! - one authenticated OTLP/HTTP protobuf body, gzip, inflating to 32 MiB of empty
+//!   `ResourceLogs` entries (target: answered within 10 s, under 512 MiB of growth);
+//! - 300 connections that never send a byte, against the default timeouts, while one real
+//!   export is sent (target: the export stored at once, every idle connection closed within 60 s).
+//!
+//! `cargo bench -p reckon-tests --bench otlp_hostile` (RECKON_TEST_BENCH_ROUNDS, default 3).
+#![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
+#![allow(
+    clippy::float_arithmetic,
+    reason = "sizes and durations for the report, not money"
+)]
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use reckon_tests::otlp::{claude_code_request, send_logs, setup};
+use reckon_tests::{TestApp, TestDatabase};
+use tokio::io::AsyncReadExt;
+
+fn peak_rss_mib(app: &TestApp) -> f64 {
+    let pid = app.pid().expect("the server runs");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+/// gzip of `entries` empty `ResourceLogs` (field 1, length 0), the body of an export request.
+fn gzip_of_empty_entries(entries: usize) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let chunk = [0x0a, 0x00].repeat(64 * 1024);
+    for _ in 0..entries / (64 * 1024) {
+        encoder.write_all(&chunk).unwrap();
+    }
+    encoder.finish().unwrap()
+}
+
+struct Outcome {
+    growth_mib: f64,
+    seconds: f64,
+    answers: String,
+}
+
+async fn unauthenticated_grpc_bombs() -> Outcome {
+    let db = TestDatabase::sqlite();
+    let app = TestApp::spawn(&db).await;
+    let compressed = gzip_of_empty_entries(8 * 1024 * 1024);
+    let mut frame = vec![1u8];
+    frame.extend_from_slice(&u32::try_from(compressed.len()).unwrap().to_be_bytes());
+    frame.extend_from_slice(&compressed);
+    let client = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    let before = peak_rss_mib(&app);
+    let started = Instant::now();
+    let calls = (0..4).map(|_| {
+        client
+            .post(format!(
+                "http://{}/opentelemetry.proto.collector.logs.v1.LogsService/Export",
+                app.otlp_grpc_addr
+            ))
+            .header("content-type", "application/grpc")
+            .header("grpc-encoding", "gzip")
+            .header("te", "trailers")
+            .body(frame.clone())
+            .send()
+    });
+    let answers = futures::future::join_all(calls).await;
+    let seconds = started.elapsed().as_secs_f64();
+    let answers = answers
+        .into_iter()
+        .map(|a| match a {
+            Ok(r) => format!(
+                "grpc-status {}",
+                r.headers()
+                    .get("grpc-status")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-")
+            ),
+            Err(e) => format!("error {e}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    Outcome {
+        growth_mib: peak_rss_mib(&app) - before,
+        seconds,
+        answers,
+    }
+}
+
+async fn authenticated_http_bomb() -> Outcome {
+    let db = TestDatabase::sqlite();
+    let (key, _) = setup(&db).await;
+    let app = TestApp::spawn(&db).await;
+    let body = gzip_of_empty_entries(16 * 1024 * 1024);
+    let before = peak_rss_mib(&app);
+    let started = Instant::now();
+    let answer = reckon_tests::http_client()
+        .post(format!("{}/v1/logs", app.otlp_http_url()))
+        .header("authorization", format!("Bearer {key}"))
+        .header("content-type", "application/x-protobuf")
+        .header("content-encoding", "gzip")
+        .body(body)
+        .send()
+        .await;
+    let seconds = started.elapsed().as_secs_f64();
+    let answers = match answer {
+        Ok(r) => format!("HTTP {}", r.status().as_u16()),
+        Err(e) => format!("error {e}"),
+    };
+    Outcome {
+        growth_mib: peak_rss_mib(&app) - before,
+        seconds,
+        answers,
+    }
+}
+
+async fn idle_connections() -> Outcome {
+    let db = TestDatabase::sqlite();
+    let (key, _) = setup(&db).await;
+    let app = TestApp::spawn(&db).await;
+    let before = peak_rss_mib(&app);
+    let mut idle = Vec::new();
+    for _ in 0..300 {
+        idle.push(
+            tokio::net::TcpStream::connect(app.otlp_http_addr)
+                .await
+                .unwrap(),
+        );
+    }
+    let started = Instant::now();
+    let now = i128::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos(),
+    )
+    .unwrap();
+    send_logs(
+        &app,
+        &key,
+        &claude_code_request(now, "ann@example.com", 10, None),
+    )
+    .await;
+    let stored_after = started.elapsed().as_secs_f64();
+    let closing = idle.into_iter().map(|mut stream| async move {
+        let mut buffer = [0u8; 64];
+        let closed = tokio::time::timeout(Duration::from_secs(120), stream.read(&mut buffer)).await;
+        closed.is_ok()
+    });
+    let closed = futures::future::join_all(closing).await;
+    let seconds = started.elapsed().as_secs_f64();
+    Outcome {
+        growth_mib: peak_rss_mib(&app) - before,
+        seconds,
+        answers: format!(
+            "export stored after {stored_after:.3} s; {} of 300 closed by the server",
+            closed.iter().filter(|c| **c).count()
+        ),
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn report(name: &str, outcomes: &[Outcome]) {
+    let growth = median(outcomes.iter().map(|o| o.growth_mib).collect());
+    let seconds = median(outcomes.iter().map(|o| o.seconds).collect());
+    println!("{name}: median peak RSS growth {growth:.1} MiB, median {seconds:.2} s");
+    for (round, outcome) in outcomes.iter().enumerate() {
+        println!(
+            "  round {}: +{:.1} MiB, {:.2} s, {}",
+            round + 1,
+            outcome.growth_mib,
+            outcome.seconds,
+            outcome.answers
+        );
+    }
+}
+
+fn main() {
+    let rounds: usize = std::env::var("RECKON_TEST_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mut grpc = Vec::new();
+        let mut http = Vec::new();
+        let mut idle = Vec::new();
+        for _ in 0..rounds {
+            grpc.push(unauthenticated_grpc_bombs().await);
+            http.push(authenticated_http_bomb().await);
+            idle.push(idle_connections().await);
+        }
+        report(
+            "4 unauthenticated gRPC gzip bombs (16 MiB each inflated)",
+            &grpc,
+        );
+        report(
+            "1 authenticated OTLP/HTTP gzip bomb (32 MiB inflated)",
+            &http,
+        );
+        report("300 idle connections + 1 export", &idle);
+    });
+}

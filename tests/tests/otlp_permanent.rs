@@ -1,0 +1,113 @@
+//! Records that can never be stored get a permanent, per-record answer (HTTP 200 with
+//! `partialSuccess`, never a retryable 503 that would make the exporter resend them forever),
+//! on SQLite and PostgreSQL alike: a time before 2020 or more than a day ahead, a NUL byte
+//! (PostgreSQL refuses it in text), a text over 256 bytes. The good record beside them is stored.
+
+use reckon_tests::otlp::{claude_code_request, setup};
+use reckon_tests::{TestApp, TestDatabase, backend_tests};
+use serde_json::{Value, json};
+
+backend_tests!(unstorable_records_are_rejected_one_by_one_and_the_rest_is_stored);
+
+fn now_ns() -> i128 {
+    i128::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos(),
+    )
+    .unwrap()
+}
+
+/// `request` with the string attribute `key` set to `value`.
+fn with_text(mut request: Value, key: &str, value: &str) -> Value {
+    let attributes = request["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0]["attributes"]
+        .as_array_mut()
+        .unwrap();
+    for attribute in attributes.iter_mut() {
+        if attribute["key"] == key {
+            attribute["value"] = json!({ "stringValue": value });
+        }
+    }
+    request
+}
+
+async fn unstorable_records_are_rejected_one_by_one_and_the_rest_is_stored(db: TestDatabase) {
+    let (key, viewer) = setup(&db).await;
+    let app = TestApp::spawn(&db).await;
+    let day_ns: i128 = 86_400_000_000_000;
+    let good = claude_code_request(now_ns(), "ann@example.com", 100, None);
+    let cases = [
+        (
+            claude_code_request(1_546_300_800_000_000_000, "ann@example.com", 100, None),
+            "dated before 2020",
+        ),
+        (
+            claude_code_request(now_ns() + 2 * day_ns, "ann@example.com", 100, None),
+            "more than a day ahead",
+        ),
+        (
+            with_text(
+                claude_code_request(now_ns() + 1, "ann@example.com", 100, None),
+                "model",
+                "claude-sonnet-4-5\u{0}",
+            ),
+            "the model of a usage record contains a NUL byte",
+        ),
+        (
+            claude_code_request(
+                now_ns() + 2,
+                &format!("{}@example.com", "a".repeat(300)),
+                100,
+                None,
+            ),
+            "the email of a usage record is 312 bytes, more than 256",
+        ),
+    ];
+    // All in one export: each bad record is rejected on its own, the good one stored.
+    let mut export = good.clone();
+    let logs = export["resourceLogs"].as_array_mut().unwrap();
+    for (bad, _) in &cases {
+        logs.push(bad["resourceLogs"][0].clone());
+    }
+    let answer = reckon_tests::http_client()
+        .post(format!("{}/v1/logs", app.otlp_http_url()))
+        .header("authorization", format!("Bearer {key}"))
+        .json(&export)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.status(),
+        200,
+        "a permanent answer, not a retryable one"
+    );
+    let answer: Value = answer.json().await.unwrap();
+    assert_eq!(
+        answer["partialSuccess"]["rejectedLogRecords"], "4",
+        "{answer}"
+    );
+    let message = answer["partialSuccess"]["errorMessage"].as_str().unwrap();
+    for (_, reason) in &cases {
+        assert!(message.contains(reason), "{reason:?} not in {message}");
+    }
+    // Sent again (as an exporter retrying would): the same answer, nothing counted twice.
+    let again = reckon_tests::http_client()
+        .post(format!("{}/v1/logs", app.otlp_http_url()))
+        .header("authorization", format!("Bearer {key}"))
+        .json(&export)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 200);
+    let today = reconciler::UtcDay::from_unix_nanos(now_ns()).unwrap();
+    let path = format!("/api/v1/usage?from={today}&to={today}&group_by=person");
+    let rows: Value = app
+        .send(app.authed(reqwest::Method::GET, &path, &viewer.token))
+        .await
+        .json();
+    let rows = rows["rows"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["records"], 1, "{rows:?}");
+    assert_eq!(rows[0]["tokens"]["input"], 100, "{rows:?}");
+}
