@@ -113,7 +113,13 @@ async fn export(
             Some(signal) => signal,
             None => routed_signal(&body, encoding)?,
         };
-        let (export, rejected) = decode_signal(&body, encoding, signal)?;
+        // Inflating and decoding on the blocking pool too (see `ingest`).
+        let (export, rejected) =
+            tokio::task::spawn_blocking(move || decode_signal(&body, encoding, signal))
+                .await
+                .map_err(|e| {
+                    ReceiverError::InvalidArgument(format!("the export could not be decoded: {e}"))
+                })??;
         let accepted = ingest(&receiver, &tenant, export, rejected).await?;
         Ok::<_, ReceiverError>((signal, accepted))
     }

@@ -82,14 +82,19 @@ pub(crate) async fn ingest(
     export: Export,
     mut rejected: Vec<String>,
 ) -> Result<Accepted, ReceiverError> {
+    // Mapping is CPU work proportional to the export: on the blocking pool, so that the async
+    // workers keep serving the web UI and API while the receiver is saturated. (At most
+    // `max_in_flight` run at once: every export here holds an admission permit.)
     let Mapped {
         records,
         rejected: unusable,
-    } = match &export {
+    } = tokio::task::spawn_blocking(move || match &export {
         Export::Logs(request) => map_logs(request),
         Export::Metrics(request) => map_metrics(request),
         Export::Traces(request) => map_traces(request),
-    };
+    })
+    .await
+    .map_err(|e| ReceiverError::InvalidArgument(format!("the export could not be mapped: {e}")))?;
     rejected.extend(unusable.into_iter().map(|r| r.reason));
     let now_ns = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
