@@ -7,7 +7,9 @@
 //! - one authenticated OTLP/HTTP protobuf body, gzip, inflating to 32 MiB of empty
 //!   `ResourceLogs` entries (target: answered within 10 s, under 512 MiB of growth);
 //! - 300 connections that never send a byte, against the default timeouts, while one real
-//!   export is sent (target: the export stored at once, every idle connection closed within 60 s).
+//!   export is sent (target: the export stored at once, every idle connection closed within 60 s);
+//! - `/healthz` and the reconciliation API, p50 and p95, first idle and then while 8 clients send
+//!   exports as fast as they are answered (the receiver saturated).
 //!
 //! `cargo bench -p reckon-tests --bench otlp_hostile` (RECKON_TEST_BENCH_ROUNDS, default 3).
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
@@ -171,6 +173,101 @@ async fn idle_connections() -> Outcome {
     }
 }
 
+/// Latencies (ms) of `path` asked every 20 ms for `for_how_long`.
+async fn latencies(app: &TestApp, path: &str, token: &str, for_how_long: Duration) -> Vec<f64> {
+    let client = reckon_tests::http_client();
+    let until = Instant::now() + for_how_long;
+    let mut samples = Vec::new();
+    while Instant::now() < until {
+        let started = Instant::now();
+        let answer = client
+            .get(app.url(path))
+            .header("authorization", format!("Bearer {token}"))
+            .send()
+            .await;
+        if answer.is_ok_and(|a| a.status().is_success()) {
+            samples.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    samples
+}
+
+fn percentile(mut values: Vec<f64>, p: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(f64::total_cmp);
+    let index = ((values.len() - 1) as f64 * p).round() as usize;
+    values[index]
+}
+
+/// The web side's latency idle and with the receiver saturated by 8 clients.
+async fn responsiveness() {
+    let db = TestDatabase::sqlite();
+    let (key, viewer) = setup(&db).await;
+    let app = TestApp::spawn(&db).await;
+    let month = time::OffsetDateTime::now_utc().date();
+    let month = format!("{}-{:02}", month.year(), u8::from(month.month()));
+    let reconciliation = format!("/api/v1/reconciliation?from={month}&to={month}");
+    let window = Duration::from_secs(5);
+    let idle_health = latencies(&app, "/healthz", &viewer.token, window).await;
+    let idle_page = latencies(&app, &reconciliation, &viewer.token, window).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut clients = Vec::new();
+    for c in 0..8i128 {
+        let (stop, sent) = (stop.clone(), sent.clone());
+        let url = format!("{}/v1/logs", app.otlp_http_url());
+        let key = key.clone();
+        clients.push(tokio::spawn(async move {
+            let client = reckon_tests::http_client();
+            let base = i128::try_from(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos(),
+            )
+            .unwrap();
+            let mut n = 0i128;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let body =
+                    claude_code_request(base + c * 1_000_000_000 + n, "ann@example.com", 10, None);
+                let _ = client
+                    .post(&url)
+                    .header("authorization", format!("Bearer {key}"))
+                    .json(&body)
+                    .send()
+                    .await;
+                sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                n += 1;
+            }
+        }));
+    }
+    let busy_health = latencies(&app, "/healthz", &viewer.token, window).await;
+    let busy_page = latencies(&app, &reconciliation, &viewer.token, window).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for client in clients {
+        let _ = client.await;
+    }
+    let exports = sent.load(std::sync::atomic::Ordering::Relaxed);
+    println!(
+        "responsiveness, idle vs 8 saturating clients ({exports} exports sent in {} s):",
+        2 * window.as_secs()
+    );
+    for (name, idle, busy) in [
+        ("/healthz", idle_health, busy_health),
+        ("reconciliation API", idle_page, busy_page),
+    ] {
+        let (idle50, idle95) = (percentile(idle.clone(), 0.5), percentile(idle, 0.95));
+        let (busy50, busy95) = (percentile(busy.clone(), 0.5), percentile(busy, 0.95));
+        println!(
+            "  {name}: idle p50 {idle50:.2} ms p95 {idle95:.2} ms; saturated p50 {busy50:.2} ms p95 {busy95:.2} ms (p95 ratio {:.1})",
+            busy95 / idle95
+        );
+    }
+}
+
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
@@ -215,5 +312,6 @@ fn main() {
             &http,
         );
         report("300 idle connections + 1 export", &idle);
+        responsiveness().await;
     });
 }
