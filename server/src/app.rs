@@ -28,6 +28,40 @@ pub struct Running {
     integrations: Arc<crate::integrations::Integrations>,
     stop: watch::Sender<bool>,
     servers: Vec<JoinHandle<Result<(), Error>>>,
+    /// The OTLP listeners' threads.
+    otlp_runtime: OtlpRuntime,
+}
+
+/// A runtime of the OTLP listeners' own; shut down without waiting when dropped (a runtime
+/// cannot be dropped, blocking, from async code).
+#[derive(Debug)]
+struct OtlpRuntime(Option<tokio::runtime::Runtime>);
+
+impl OtlpRuntime {
+    fn start() -> Result<OtlpRuntime, Error> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("reckon-otlp")
+            .enable_all()
+            .build()
+            .map_err(Error::Runtime)?;
+        Ok(OtlpRuntime(Some(runtime)))
+    }
+
+    fn handle(&self) -> tokio::runtime::Handle {
+        match &self.0 {
+            Some(runtime) => runtime.handle().clone(),
+            None => tokio::runtime::Handle::current(),
+        }
+    }
+}
+
+impl Drop for OtlpRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 /// Prepares the data directory and database, binds the listeners and starts serving.
@@ -88,6 +122,9 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
     let receiver = Receiver::new(sink, config.otlp);
     let (stop, stopped) = watch::channel(false);
     let limits = connection_limits(config);
+    let here = tokio::runtime::Handle::current();
+    let otlp_runtime = OtlpRuntime::start()?;
+    let otlp_threads = otlp_runtime.handle();
     let mut servers = vec![
         serve(
             http,
@@ -96,6 +133,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
             tls.clone(),
             limits,
             stopped.clone(),
+            &here,
         ),
         serve(
             grpc,
@@ -104,6 +142,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
             tls.clone(),
             limits,
             stopped.clone(),
+            &otlp_threads,
         ),
         serve(
             otlp_http,
@@ -112,6 +151,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
             tls.clone(),
             limits,
             stopped.clone(),
+            &otlp_threads,
         ),
     ];
     if let (Some(tls), Some(files)) = (tls, &config.listeners.tls) {
@@ -126,6 +166,7 @@ pub async fn start(config: &Config) -> Result<Running, Error> {
         integrations,
         stop,
         servers,
+        otlp_runtime,
     })
 }
 
@@ -263,6 +304,8 @@ impl Running {
             }
         }
         self.storage.close().await;
+        // Its listeners have finished; what is left on its threads (nothing) is let go.
+        drop(self.otlp_runtime);
         served
     }
 }

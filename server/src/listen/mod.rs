@@ -81,6 +81,8 @@ pub(crate) enum Protocol {
 
 /// Serves `app` on `listener` (over TLS with `tls`) within `limits` until `stop` turns true;
 /// requests in flight finish first, within the shutdown deadline.
+/// `on`: the runtime whose threads serve it (the OTLP listeners have their own, so a saturated
+/// receiver does not starve the web UI and API).
 pub(crate) fn serve(
     listener: TcpListener,
     app: axum::Router,
@@ -88,12 +90,13 @@ pub(crate) fn serve(
     tls: Option<RustlsConfig>,
     limits: ListenLimits,
     mut stop: watch::Receiver<bool>,
+    on: &tokio::runtime::Handle,
 ) -> JoinHandle<Result<(), Error>> {
     let app = app.layer(axum::middleware::from_fn(move |request, next| {
         within_request_time(limits.request, protocol, request, next)
     }));
     let service = app.into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move {
+    on.spawn(async move {
         let handle = axum_server::Handle::new();
         let stopping = handle.clone();
         tokio::spawn(async move {
