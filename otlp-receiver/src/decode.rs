@@ -78,14 +78,19 @@ pub(crate) fn decode<T: Message + Default + DeserializeOwned>(
     top_level: &'static str,
 ) -> Result<Decoded<T>, ReceiverError> {
     match encoding {
-        Encoding::Protobuf => T::decode(body)
-            .map(|message| Decoded {
-                message,
-                rejected: Vec::new(),
-            })
-            .map_err(|e| {
-                ReceiverError::InvalidArgument(format!("the protobuf body is malformed: {e}"))
-            }),
+        Encoding::Protobuf => {
+            // Counted on the wire first: a flood of empty entries is refused before prost
+            // allocates a struct for each.
+            crate::structure::check(body, top_level == "resourceMetrics")?;
+            T::decode(body)
+                .map(|message| Decoded {
+                    message,
+                    rejected: Vec::new(),
+                })
+                .map_err(|e| {
+                    ReceiverError::InvalidArgument(format!("the protobuf body is malformed: {e}"))
+                })
+        }
         Encoding::Json => {
             let mut value: Value = serde_json::from_slice(body).map_err(|e| {
                 ReceiverError::InvalidArgument(format!("the JSON body is malformed: {e}"))

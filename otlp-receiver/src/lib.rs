@@ -15,6 +15,7 @@ mod ingest;
 mod map;
 mod model;
 mod sink;
+mod structure;
 
 pub use error::ReceiverError;
 pub use grpc::grpc_services;
