@@ -11,10 +11,15 @@ use crate::ReceiverError;
 /// OpenTelemetry Collector batches 8,192 records), far below what decoding cheaply could not.
 pub const MAX_ENTRIES: usize = 200_000;
 
-/// The length-delimited fields of one message: `(field number, content)`, or `None` if the
-/// bytes are not a well-formed message (prost then says what is wrong).
-fn fields(mut bytes: &[u8]) -> Option<Vec<(u64, &[u8])>> {
-    let mut found = Vec::new();
+/// The contents of the length-delimited fields numbered `numbers` of one message, appended to
+/// `found`; `None` if the bytes are not a well-formed message. Stops early (still `Some`) once
+/// `found` holds more than `limit`: what is over the limit is never collected.
+fn fields<'a>(
+    mut bytes: &'a [u8],
+    numbers: &[u64],
+    found: &mut Vec<&'a [u8]>,
+    limit: usize,
+) -> Option<()> {
     while !bytes.is_empty() {
         let key = varint(&mut bytes)?;
         let (number, wire_type) = (key >> 3, key & 7);
@@ -27,14 +32,19 @@ fn fields(mut bytes: &[u8]) -> Option<Vec<(u64, &[u8])>> {
             2 => {
                 let length = usize::try_from(varint(&mut bytes)?).ok()?;
                 let content = bytes.get(..length)?;
-                found.push((number, content));
+                if numbers.contains(&number) {
+                    found.push(content);
+                    if found.len() > limit {
+                        return Some(());
+                    }
+                }
                 bytes = &bytes[length..];
             }
             3 => skip_group(&mut bytes, number, 0)?,
             _ => return None,
         }
     }
-    Some(found)
+    Some(())
 }
 
 /// Skips a (deprecated) group up to its end tag, as prost does for unknown fields.
@@ -98,17 +108,11 @@ pub(crate) fn check(body: &[u8], metrics: bool) -> Result<(), ReceiverError> {
     for (what, numbers) in paths {
         let mut next = Vec::new();
         for message in &level {
-            let Some(found) = fields(message) else {
+            if fields(message, numbers, &mut next, MAX_ENTRIES).is_none() {
                 return Err(ReceiverError::InvalidArgument(format!(
                     "the protobuf body is malformed (among its {what})"
                 )));
-            };
-            next.extend(
-                found
-                    .into_iter()
-                    .filter(|(number, _)| numbers.contains(number))
-                    .map(|(_, content)| content),
-            );
+            }
             if next.len() > MAX_ENTRIES {
                 return Err(ReceiverError::InvalidArgument(format!(
                     "the export holds more than {MAX_ENTRIES} {what}; send smaller batches"
