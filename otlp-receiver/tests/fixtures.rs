@@ -440,15 +440,16 @@ async fn absurd_counts_and_negative_costs_are_rejected() {
 #[tokio::test]
 async fn stored_keys_keep_their_format() {
     let (sink, receiver) = receiver();
-    for file in [
-        "claude-code-2.1.328-http-json-delta.jsonl",
-        "claude-code-2.1.328-http-protobuf-delta.jsonl",
-        "codex-0.169.0-http-json-delta.jsonl",
-        "codex-0.169.0-grpc-delta.jsonl",
-        "codex-0.169.0-http-json-delta-chatgpt-login.jsonl",
-        "gemini-cli-0.61.0-http-json-cumulative.jsonl",
-        "gemini-cli-0.61.0-grpc-cumulative.jsonl",
-    ] {
+    // Every recorded export there is, in name order.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/otlp");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".jsonl"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 7, "{files:?}");
+    for file in &files {
         replay(&receiver, file).await;
     }
     let records = sink.records.lock().unwrap();

@@ -49,10 +49,11 @@ impl OtlpRuntime {
     }
 
     fn handle(&self) -> tokio::runtime::Handle {
-        match &self.0 {
-            Some(runtime) => runtime.handle().clone(),
-            None => tokio::runtime::Handle::current(),
-        }
+        self.0
+            .as_ref()
+            .expect("the runtime runs until dropped")
+            .handle()
+            .clone()
     }
 }
 

@@ -142,13 +142,7 @@ async fn idle_connections() -> Outcome {
         );
     }
     let started = Instant::now();
-    let now = i128::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos(),
-    )
-    .unwrap();
+    let now = reckon_tests::otlp::now_ns();
     send_logs(
         &app,
         &key,
@@ -222,13 +216,7 @@ async fn responsiveness() {
         let key = key.clone();
         clients.push(tokio::spawn(async move {
             let client = reckon_tests::http_client();
-            let base = i128::try_from(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap()
-                    .as_nanos(),
-            )
-            .unwrap();
+            let base = reckon_tests::otlp::now_ns();
             let mut n = 0i128;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let body =

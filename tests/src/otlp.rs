@@ -152,6 +152,14 @@ pub async fn usage(app: &TestApp, reader: &Member, group_by: &str) -> Vec<Value>
     body["rows"].as_array().unwrap().clone()
 }
 
+/// Now, in Unix nanoseconds (what OTLP timestamps are).
+pub fn now_ns() -> i128 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock is after 1970");
+    i128::try_from(since.as_nanos()).expect("nanoseconds fit i128")
+}
+
 /// One Claude Code `api_request` event as its OTLP/JSON exporter sends it: `input` tokens of
 /// `claude-sonnet-4-5` at `time_ns` (Unix nanoseconds, UTC), with the cost it reports, if any.
 pub fn claude_code_request(

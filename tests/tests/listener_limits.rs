@@ -75,13 +75,7 @@ async fn idle_and_slow_connections_are_closed_while_exports_are_stored() {
     });
 
     // Meanwhile a real export is stored at once.
-    let now = i128::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos(),
-    )
-    .unwrap();
+    let now = reckon_tests::otlp::now_ns();
     send_logs(
         &app,
         &key,

@@ -3,20 +3,20 @@
 //! on SQLite and PostgreSQL alike: a time before 2020 or more than a day ahead, a NUL byte
 //! (PostgreSQL refuses it in text), a text over 256 bytes. The good record beside them is stored.
 
-use reckon_tests::otlp::{claude_code_request, setup};
+use reckon_tests::otlp::{claude_code_request, now_ns, setup};
 use reckon_tests::{TestApp, TestDatabase, backend_tests};
 use serde_json::{Value, json};
 
 backend_tests!(unstorable_records_are_rejected_one_by_one_and_the_rest_is_stored);
 
-fn now_ns() -> i128 {
-    i128::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos(),
-    )
-    .unwrap()
+async fn post(app: &TestApp, key: &str, export: &Value) -> reqwest::Response {
+    reckon_tests::http_client()
+        .post(format!("{}/v1/logs", app.otlp_http_url()))
+        .header("authorization", format!("Bearer {key}"))
+        .json(export)
+        .send()
+        .await
+        .unwrap()
 }
 
 /// `request` with the string attribute `key` set to `value`.
@@ -70,13 +70,7 @@ async fn unstorable_records_are_rejected_one_by_one_and_the_rest_is_stored(db: T
     for (bad, _) in &cases {
         logs.push(bad["resourceLogs"][0].clone());
     }
-    let answer = reckon_tests::http_client()
-        .post(format!("{}/v1/logs", app.otlp_http_url()))
-        .header("authorization", format!("Bearer {key}"))
-        .json(&export)
-        .send()
-        .await
-        .unwrap();
+    let answer = post(&app, &key, &export).await;
     assert_eq!(
         answer.status(),
         200,
@@ -92,13 +86,7 @@ async fn unstorable_records_are_rejected_one_by_one_and_the_rest_is_stored(db: T
         assert!(message.contains(reason), "{reason:?} not in {message}");
     }
     // Sent again (as an exporter retrying would): the same answer, nothing counted twice.
-    let again = reckon_tests::http_client()
-        .post(format!("{}/v1/logs", app.otlp_http_url()))
-        .header("authorization", format!("Bearer {key}"))
-        .json(&export)
-        .send()
-        .await
-        .unwrap();
+    let again = post(&app, &key, &export).await;
     assert_eq!(again.status(), 200);
     let today = reconciler::UtcDay::from_unix_nanos(now_ns()).unwrap();
     let path = format!("/api/v1/usage?from={today}&to={today}&group_by=person");
