@@ -1,19 +1,14 @@
 //! Request bodies to OTLP messages: content type, gzip within limits, protobuf or JSON.
-//!
-//! The JSON support of `opentelemetry-proto` silently drops data in some shapes (a malformed
-//! number inside a data point decodes to "no value"; explicit `null` on a scalar fails the whole
-//! request). So JSON is first checked and normalised here: nulls are removed (protobuf JSON reads
-//! them as defaults), data points whose value or timestamp is not a number are taken out and
-//! counted as rejected, and snake_case top-level keys are refused instead of read as empty.
 
 use std::io::Read;
 
 use flate2::read::GzDecoder;
 use prost::Message;
-use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use crate::ReceiverError;
+use crate::ingest::Export;
+use crate::json::Layout;
+use crate::structure::Signal;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Encoding {
@@ -71,17 +66,17 @@ pub(crate) struct Decoded<T> {
     pub rejected: Vec<String>,
 }
 
-/// The top-level field each signal's export has.
-pub(crate) fn decode<T: Message + Default + DeserializeOwned>(
+/// An export of `T`'s signal, from protobuf or JSON, within the limits of [`crate::structure`]
+/// and [`crate::json`].
+pub(crate) fn decode<T: Message + Default + Layout>(
     body: &[u8],
     encoding: Encoding,
-    top_level: &'static str,
 ) -> Result<Decoded<T>, ReceiverError> {
     match encoding {
         Encoding::Protobuf => {
-            // Counted on the wire first: a flood of empty entries is refused before prost
+            // Measured on the wire first: a flood of empty entries is refused before prost
             // allocates a struct for each.
-            crate::structure::check(body, top_level == "resourceMetrics")?;
+            crate::structure::check(body, T::SIGNAL)?;
             T::decode(body)
                 .map(|message| Decoded {
                     message,
@@ -92,140 +87,32 @@ pub(crate) fn decode<T: Message + Default + DeserializeOwned>(
                 })
         }
         Encoding::Json => {
-            let mut value: Value = serde_json::from_slice(body).map_err(|e| {
-                ReceiverError::InvalidArgument(format!("the JSON body is malformed: {e}"))
-            })?;
-            let rejected = normalise(&mut value, top_level)?;
-            let message = serde_json::from_value(value).map_err(|e| {
-                ReceiverError::InvalidArgument(format!("the JSON body is not an OTLP export: {e}"))
-            })?;
+            let (message, rejected) = crate::json::decode(body)?;
             Ok(Decoded { message, rejected })
         }
     }
 }
 
-/// Which top-level field a JSON export carries (`resourceLogs`, …), for exports posted to `/`.
-pub(crate) fn json_signal(body: &[u8]) -> Option<&'static str> {
-    let value: Value = serde_json::from_slice(body).ok()?;
-    ["resourceLogs", "resourceMetrics", "resourceSpans"]
-        .into_iter()
-        .find(|key| value.get(key).is_some())
-}
-
-fn normalise(value: &mut Value, top_level: &'static str) -> Result<Vec<String>, ReceiverError> {
-    let Some(object) = value.as_object() else {
-        return Err(ReceiverError::InvalidArgument(
-            "the JSON body is not an object".into(),
-        ));
-    };
-    let snake = top_level_snake(top_level);
-    if object.contains_key(snake) && !object.contains_key(top_level) {
-        return Err(ReceiverError::InvalidArgument(format!(
-            "OTLP/JSON field names are camelCase: use `{top_level}`, not `{snake}`"
-        )));
-    }
-    remove_nulls(value);
-    keep_odd_attribute_values(value);
-    let mut rejected = Vec::new();
-    check_data_points(value, &mut rejected);
-    Ok(rejected)
-}
-
-fn top_level_snake(top_level: &str) -> &'static str {
-    match top_level {
-        "resourceLogs" => "resource_logs",
-        "resourceMetrics" => "resource_metrics",
-        _ => "resource_spans",
-    }
-}
-
-pub(crate) fn remove_nulls(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            map.retain(|_, v| !v.is_null());
-            map.values_mut().for_each(remove_nulls);
+/// An export of `signal` and the data points the JSON check already took out.
+pub(crate) fn decode_export(
+    body: &[u8],
+    encoding: Encoding,
+    signal: Signal,
+) -> Result<(Export, Vec<String>), ReceiverError> {
+    Ok(match signal {
+        Signal::Logs => {
+            let d = decode(body, encoding)?;
+            (Export::Logs(d.message), d.rejected)
         }
-        Value::Array(items) => items.iter_mut().for_each(remove_nulls),
-        _ => {}
-    }
-}
-
-/// Attribute values the proto crate cannot read (`"intValue": "12x"`, `"doubleValue": "NaN"`)
-/// would fail the whole export; they are kept as text instead, so that the record using them is
-/// rejected with its own reason and the rest of the export is stored.
-fn keep_odd_attribute_values(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            let odd_int = map.get("intValue").is_some_and(|v| {
-                !matches!(v, Value::Number(n) if n.is_i64())
-                    && v.as_str().is_none_or(|s| s.parse::<i64>().is_err())
-            });
-            let odd_double = map.get("doubleValue").is_some_and(|v| !v.is_number());
-            for (odd, key) in [(odd_int, "intValue"), (odd_double, "doubleValue")] {
-                if odd && let Some(v) = map.remove(key) {
-                    let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-                    map.insert("stringValue".to_owned(), Value::String(text));
-                }
-            }
-            map.values_mut().for_each(keep_odd_attribute_values);
+        Signal::Metrics => {
+            let d = decode(body, encoding)?;
+            (Export::Metrics(d.message), d.rejected)
         }
-        Value::Array(items) => items.iter_mut().for_each(keep_odd_attribute_values),
-        _ => {}
-    }
-}
-
-/// Takes out number data points whose value or timestamps are not numbers, recording why.
-fn check_data_points(value: &mut Value, rejected: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            for (key, child) in map.iter_mut() {
-                if key == "dataPoints" {
-                    if let Value::Array(points) = child {
-                        points.retain(|point| match bad_point(point) {
-                            Some(reason) => {
-                                rejected.push(crate::model::capped(reason));
-                                false
-                            }
-                            None => true,
-                        });
-                    }
-                } else {
-                    check_data_points(child, rejected);
-                }
-            }
+        Signal::Traces => {
+            let d = decode(body, encoding)?;
+            (Export::Traces(d.message), d.rejected)
         }
-        Value::Array(items) => items
-            .iter_mut()
-            .for_each(|item| check_data_points(item, rejected)),
-        _ => {}
-    }
-}
-
-fn bad_point(point: &Value) -> Option<String> {
-    let integer = |v: &Value| match v {
-        Value::Number(n) => n.is_i64() || n.is_u64(),
-        Value::String(s) => s.parse::<i128>().is_ok(),
-        _ => false,
-    };
-    for time in ["timeUnixNano", "startTimeUnixNano"] {
-        if let Some(v) = point.get(time).filter(|v| !integer(v)) {
-            return Some(format!("a data point's {time} is {v}, not a whole number"));
-        }
-    }
-    if let Some(v) = point.get("asInt").filter(|v| !integer(v)) {
-        return Some(format!("a data point's asInt is {v}, not a whole number"));
-    }
-    if let Some(v) = point.get("asDouble").filter(|v| !v.is_number()) {
-        return Some(format!(
-            "a data point's asDouble is {v}, not a finite number"
-        ));
-    }
-    for field in ["sum", "count"] {
-        if let Some(v) = point.get(field).filter(|v| !v.is_number() && !integer(v)) {
-            return Some(format!("a data point's {field} is {v}, not a number"));
-        }
-    }
-    None
+    })
 }
 
 #[cfg(test)]
@@ -252,8 +139,7 @@ mod tests {
               {"asInt":"abc","timeUnixNano":"1"},
               {"asDouble":"NaN","timeUnixNano":"1"},
               {"asDouble":1.5,"timeUnixNano":"abc"}]}}]}]}]}"#;
-        let decoded: Decoded<ExportMetricsServiceRequest> =
-            decode(body, Encoding::Json, "resourceMetrics").unwrap();
+        let decoded: Decoded<ExportMetricsServiceRequest> = decode(body, Encoding::Json).unwrap();
         assert_eq!(decoded.rejected.len(), 3, "{:?}", decoded.rejected);
         let metric = &decoded.message.resource_metrics[0].scope_metrics[0].metrics[0];
         let Some(opentelemetry_proto::tonic::metrics::v1::metric::Data::Sum(sum)) = &metric.data
@@ -265,18 +151,14 @@ mod tests {
 
     #[test]
     fn snake_case_and_nulls_are_handled() {
-        let error = decode::<ExportMetricsServiceRequest>(
-            br#"{"resource_metrics":[]}"#,
-            Encoding::Json,
-            "resourceMetrics",
-        )
-        .err()
-        .unwrap();
+        let error =
+            decode::<ExportMetricsServiceRequest>(br#"{"resource_metrics":[]}"#, Encoding::Json)
+                .err()
+                .unwrap();
         assert!(error.to_string().contains("camelCase"));
         let ok = decode::<ExportMetricsServiceRequest>(
             br#"{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"m","description":null}]}]}]}"#,
             Encoding::Json,
-            "resourceMetrics",
         );
         assert!(ok.is_ok());
     }

@@ -13,8 +13,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use prost::Message;
 
-use crate::decode::{Encoding, decode, gunzip, json_signal, remove_nulls};
-use crate::ingest::{Accepted, Export, authenticate, ingest};
+use crate::decode::{Encoding, decode_export, gunzip};
+use crate::ingest::{Accepted, authenticate, ingest};
+use crate::json::{remove_nulls, signal_of as json_signal};
+use crate::structure::Signal;
 use crate::{Receiver, ReceiverError};
 
 /// Size and concurrency limits of the receiver.
@@ -41,23 +43,6 @@ impl Default for ReceiverLimits {
             max_in_flight: 64,
             max_in_flight_share: 16,
             body_read_timeout: std::time::Duration::from_secs(30),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Signal {
-    Logs,
-    Metrics,
-    Traces,
-}
-
-impl Signal {
-    fn top_level(self) -> &'static str {
-        match self {
-            Signal::Logs => "resourceLogs",
-            Signal::Metrics => "resourceMetrics",
-            Signal::Traces => "resourceSpans",
         }
     }
 }
@@ -104,22 +89,29 @@ async fn export(
         let _admitted = receiver.admission.admit(tenant.org_id, client)?;
         let encoding = encoding?;
         let deadline = receiver.limits.body_read_timeout;
-        let body = tokio::time::timeout(deadline, read_body(&receiver, &headers, body))
+        let (body, gzip) = tokio::time::timeout(deadline, read_body(&receiver, &headers, body))
             .await
             .map_err(|_| ReceiverError::BodyTimeout {
                 secs: deadline.as_secs(),
             })??;
-        let signal = match signal {
-            Some(signal) => signal,
-            None => routed_signal(&body, encoding)?,
-        };
-        // Inflating and decoding on the blocking pool too (see `ingest`).
-        let (export, rejected) =
-            tokio::task::spawn_blocking(move || decode_signal(&body, encoding, signal))
-                .await
-                .map_err(|e| {
-                    ReceiverError::InvalidArgument(format!("the export could not be decoded: {e}"))
-                })??;
+        // Inflating, routing and decoding on the blocking pool too (see `ingest`).
+        let inflated_limit = receiver.limits.max_decompressed_bytes;
+        let (signal, export, rejected) = tokio::task::spawn_blocking(move || {
+            let body = match gzip {
+                true => gunzip(&body, inflated_limit)?,
+                false => body,
+            };
+            let signal = match signal {
+                Some(signal) => signal,
+                None => routed_signal(&body, encoding)?,
+            };
+            let (export, rejected) = decode_export(&body, encoding, signal)?;
+            Ok::<_, ReceiverError>((signal, export, rejected))
+        })
+        .await
+        .map_err(|e| {
+            ReceiverError::InvalidArgument(format!("the export could not be decoded: {e}"))
+        })??;
         let accepted = ingest(&receiver, &tenant, export, rejected).await?;
         Ok::<_, ReceiverError>((signal, accepted))
     }
@@ -135,11 +127,12 @@ async fn export(
 /// client cut off mid-upload sees a broken connection, which OTLP exporters retry).
 const DRAIN_FACTOR: usize = 4;
 
+/// The body as sent, and whether it is gzip (any other encoding is refused).
 async fn read_body(
     receiver: &Receiver,
     headers: &HeaderMap,
     body: Body,
-) -> Result<Vec<u8>, ReceiverError> {
+) -> Result<(Vec<u8>, bool), ReceiverError> {
     use http_body_util::BodyExt;
     let limit = receiver.limits.max_body_bytes;
     let too_large = || ReceiverError::TooLarge {
@@ -184,8 +177,8 @@ async fn read_body(
         .and_then(|v| v.to_str().ok())
         .map(|v| v.trim().to_ascii_lowercase());
     match gzip.as_deref() {
-        None | Some("" | "identity") => Ok(bytes),
-        Some("gzip") => gunzip(&bytes, receiver.limits.max_decompressed_bytes),
+        None | Some("" | "identity") => Ok((bytes, false)),
+        Some("gzip") => Ok((bytes, true)),
         Some(other) => Err(ReceiverError::InvalidArgument(format!(
             "unsupported Content-Encoding `{other}`; send gzip or no encoding"
         ))),
@@ -207,28 +200,6 @@ fn routed_signal(body: &[u8], encoding: Encoding) -> Result<Signal, ReceiverErro
             "the JSON body has none of resourceLogs, resourceMetrics, resourceSpans".into(),
         )),
     }
-}
-
-fn decode_signal(
-    body: &[u8],
-    encoding: Encoding,
-    signal: Signal,
-) -> Result<(Export, Vec<String>), ReceiverError> {
-    let top = signal.top_level();
-    Ok(match signal {
-        Signal::Logs => {
-            let d = decode(body, encoding, top)?;
-            (Export::Logs(d.message), d.rejected)
-        }
-        Signal::Metrics => {
-            let d = decode(body, encoding, top)?;
-            (Export::Metrics(d.message), d.rejected)
-        }
-        Signal::Traces => {
-            let d = decode(body, encoding, top)?;
-            (Export::Traces(d.message), d.rejected)
-        }
-    })
 }
 
 fn encoded<M: Message + serde::Serialize>(

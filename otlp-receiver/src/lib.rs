@@ -12,6 +12,7 @@ mod error;
 mod grpc;
 mod http;
 mod ingest;
+mod json;
 mod map;
 mod model;
 mod sink;

@@ -1,55 +1,275 @@
-//! How much an OTLP protobuf export would cost to decode, counted on the wire before prost
-//! allocates anything: every empty entry is two bytes on the wire but a struct of a hundred or
-//! more in memory, so 32 MiB of them would take gigabytes. All three signals share the layout
-//! export → resource entries (field 1) → scope entries (field 2) → records (field 2); metrics
-//! go one level further, to the data points of each metric's data (fields 5, 7, 9, 10, 11 →
-//! field 1).
+//! How much an OTLP protobuf export would cost to decode, measured on the wire before prost
+//! allocates anything. Every empty entry is two bytes on the wire but a struct of a hundred or
+//! more bytes in memory, and a packed varint of one byte becomes eight, so 32 MiB of such bytes
+//! would take gigabytes. The walk follows the OTLP schema field by field (resource, scope,
+//! record, attributes, values nested in values, data points, exemplars, buckets), counts the
+//! entries of each level and adds up what prost would allocate for them.
+
+use std::mem::size_of;
+
+use opentelemetry_proto::tonic::common::v1 as common;
+use opentelemetry_proto::tonic::logs::v1 as logs;
+use opentelemetry_proto::tonic::metrics::v1 as metrics;
+use opentelemetry_proto::tonic::resource::v1 as resource;
+use opentelemetry_proto::tonic::trace::v1 as trace;
 
 use crate::ReceiverError;
 
-/// Entries one export may hold at each counted level: far above what real exporters send (the
-/// OpenTelemetry Collector batches 8,192 records), far below what decoding cheaply could not.
+/// Entries one export may hold at each counted level (resource entries, scope entries,
+/// records, metrics, data points): far above what real exporters send (the OpenTelemetry
+/// Collector batches 8,192 records), far below what decoding cheaply could not.
 pub const MAX_ENTRIES: usize = 200_000;
+/// What decoding one export may allocate, as estimated from its wire form: a real batch of
+/// 8,192 records takes a few tens of MiB.
+pub const MAX_DECODED_BYTES: usize = 256 * 1024 * 1024;
+/// How deeply messages may nest (values in values in …): prost's own recursion limit.
+pub const MAX_NESTING: u32 = 100;
 
-/// The contents of the length-delimited fields numbered `numbers` of one message, appended to
-/// `found`; `None` if the bytes are not a well-formed message. Stops early (still `Some`) once
-/// `found` holds more than `limit`: what is over the limit is never collected.
-fn fields<'a>(
-    mut bytes: &'a [u8],
-    numbers: &[u64],
-    found: &mut Vec<&'a [u8]>,
-    limit: usize,
-) -> Option<()> {
-    while !bytes.is_empty() {
-        let key = varint(&mut bytes)?;
-        let (number, wire_type) = (key >> 3, key & 7);
-        match wire_type {
-            0 => {
-                varint(&mut bytes)?;
-            }
-            1 => bytes = bytes.get(8..)?,
-            5 => bytes = bytes.get(4..)?,
-            2 => {
-                let length = usize::try_from(varint(&mut bytes)?).ok()?;
-                let content = bytes.get(..length)?;
-                if numbers.contains(&number) {
-                    found.push(content);
-                    if found.len() > limit {
-                        return Some(());
-                    }
-                }
-                bytes = &bytes[length..];
-            }
-            3 => skip_group(&mut bytes, number, 0)?,
+/// The OTLP messages, as far as their cost is concerned.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Export(Signal),
+    Resourced(Signal),
+    Scoped(Signal),
+    Resource,
+    EntityRef,
+    Scope,
+    LogRecord,
+    Span,
+    SpanEvent,
+    SpanLink,
+    SpanStatus,
+    Metric,
+    /// Gauge, sum, histogram, exponential histogram or summary: field 1 holds the points.
+    MetricData(Point),
+    Point(Point),
+    Buckets,
+    Quantile,
+    Exemplar,
+    KeyValue,
+    AnyValue,
+    ArrayValue,
+    KeyValueList,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Signal {
+    Logs,
+    Metrics,
+    Traces,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Point {
+    Number,
+    Histogram,
+    Exponential,
+    Summary,
+}
+
+/// What a field of a message holds, for the walk.
+enum Field {
+    Message(Kind),
+    /// Text or bytes: their length is allocated.
+    Bytes,
+    /// A repeated number, packed or not: eight bytes per element once decoded.
+    Numbers,
+}
+
+/// The counted levels, by where their counts are kept (here and in [`crate::json`]).
+pub(crate) const LEVELS: [&str; 5] = [
+    "resource entries",
+    "scope entries",
+    "records",
+    "metrics",
+    "data points",
+];
+
+impl Kind {
+    fn field(self, number: u64) -> Option<Field> {
+        use Field::{Bytes, Message as M, Numbers};
+        Some(match (self, number) {
+            (Kind::Export(signal), 1) => M(Kind::Resourced(signal)),
+            (Kind::Resourced(_), 1) => M(Kind::Resource),
+            (Kind::Resourced(signal), 2) => M(Kind::Scoped(signal)),
+            (Kind::Resourced(_) | Kind::Scoped(_), 3) => Bytes,
+            (Kind::Scoped(_), 1) => M(Kind::Scope),
+            (Kind::Scoped(Signal::Logs), 2) => M(Kind::LogRecord),
+            (Kind::Scoped(Signal::Traces), 2) => M(Kind::Span),
+            (Kind::Scoped(Signal::Metrics), 2) => M(Kind::Metric),
+            (Kind::Resource, 1) => M(Kind::KeyValue),
+            (Kind::Resource, 3) => M(Kind::EntityRef),
+            (Kind::EntityRef, 1..=4) => Bytes,
+            (Kind::Scope, 1 | 2) => Bytes,
+            (Kind::Scope, 3) => M(Kind::KeyValue),
+            (Kind::LogRecord, 3 | 9 | 10 | 12) => Bytes,
+            (Kind::LogRecord, 5) => M(Kind::AnyValue),
+            (Kind::LogRecord, 6) => M(Kind::KeyValue),
+            (Kind::Span, 1..=5) => Bytes,
+            (Kind::Span, 9) => M(Kind::KeyValue),
+            (Kind::Span, 11) => M(Kind::SpanEvent),
+            (Kind::Span, 13) => M(Kind::SpanLink),
+            (Kind::Span, 15) => M(Kind::SpanStatus),
+            (Kind::SpanEvent, 2) => Bytes,
+            (Kind::SpanEvent, 3) => M(Kind::KeyValue),
+            (Kind::SpanLink, 1..=3) => Bytes,
+            (Kind::SpanLink, 4) => M(Kind::KeyValue),
+            (Kind::SpanStatus, 2) => Bytes,
+            (Kind::Metric, 1..=3) => Bytes,
+            (Kind::Metric, 5 | 7) => M(Kind::MetricData(Point::Number)),
+            (Kind::Metric, 9) => M(Kind::MetricData(Point::Histogram)),
+            (Kind::Metric, 10) => M(Kind::MetricData(Point::Exponential)),
+            (Kind::Metric, 11) => M(Kind::MetricData(Point::Summary)),
+            (Kind::Metric, 12) => M(Kind::KeyValue),
+            (Kind::MetricData(point), 1) => M(Kind::Point(point)),
+            (Kind::Point(Point::Number), 7) => M(Kind::KeyValue),
+            (Kind::Point(Point::Number), 5) => M(Kind::Exemplar),
+            (Kind::Point(Point::Histogram), 9) => M(Kind::KeyValue),
+            (Kind::Point(Point::Histogram), 6 | 7) => Numbers,
+            (Kind::Point(Point::Histogram), 8) => M(Kind::Exemplar),
+            (Kind::Point(Point::Exponential), 1) => M(Kind::KeyValue),
+            (Kind::Point(Point::Exponential), 8 | 9) => M(Kind::Buckets),
+            (Kind::Point(Point::Exponential), 11) => M(Kind::Exemplar),
+            (Kind::Point(Point::Summary), 7) => M(Kind::KeyValue),
+            (Kind::Point(Point::Summary), 6) => M(Kind::Quantile),
+            (Kind::Buckets, 2) => Numbers,
+            (Kind::Exemplar, 7) => M(Kind::KeyValue),
+            (Kind::Exemplar, 4 | 5) => Bytes,
+            (Kind::KeyValue, 1) => Bytes,
+            (Kind::KeyValue, 2) => M(Kind::AnyValue),
+            (Kind::AnyValue, 1 | 7) => Bytes,
+            (Kind::AnyValue, 5) => M(Kind::ArrayValue),
+            (Kind::AnyValue, 6) => M(Kind::KeyValueList),
+            (Kind::ArrayValue, 1) => M(Kind::AnyValue),
+            (Kind::KeyValueList, 1) => M(Kind::KeyValue),
             _ => return None,
+        })
+    }
+
+    /// What prost allocates for one of these, beyond its texts and numbers.
+    fn size(self) -> usize {
+        match self {
+            Kind::Export(_) => 0,
+            Kind::Resourced(Signal::Logs) => size_of::<logs::ResourceLogs>(),
+            Kind::Resourced(Signal::Metrics) => size_of::<metrics::ResourceMetrics>(),
+            Kind::Resourced(Signal::Traces) => size_of::<trace::ResourceSpans>(),
+            Kind::Scoped(Signal::Logs) => size_of::<logs::ScopeLogs>(),
+            Kind::Scoped(Signal::Metrics) => size_of::<metrics::ScopeMetrics>(),
+            Kind::Scoped(Signal::Traces) => size_of::<trace::ScopeSpans>(),
+            Kind::Resource => size_of::<resource::Resource>(),
+            Kind::EntityRef => size_of::<common::EntityRef>(),
+            Kind::Scope => size_of::<common::InstrumentationScope>(),
+            Kind::LogRecord => size_of::<logs::LogRecord>(),
+            Kind::Span => size_of::<trace::Span>(),
+            Kind::SpanEvent => size_of::<trace::span::Event>(),
+            Kind::SpanLink => size_of::<trace::span::Link>(),
+            Kind::SpanStatus => size_of::<trace::Status>(),
+            Kind::Metric => size_of::<metrics::Metric>(),
+            Kind::MetricData(_) => size_of::<metrics::Histogram>(),
+            Kind::Point(Point::Number) => size_of::<metrics::NumberDataPoint>(),
+            Kind::Point(Point::Histogram) => size_of::<metrics::HistogramDataPoint>(),
+            Kind::Point(Point::Exponential) => size_of::<metrics::ExponentialHistogramDataPoint>(),
+            Kind::Point(Point::Summary) => size_of::<metrics::SummaryDataPoint>(),
+            Kind::Buckets => size_of::<metrics::exponential_histogram_data_point::Buckets>(),
+            Kind::Quantile => size_of::<metrics::summary_data_point::ValueAtQuantile>(),
+            Kind::Exemplar => size_of::<metrics::Exemplar>(),
+            Kind::KeyValue => size_of::<common::KeyValue>(),
+            Kind::AnyValue => size_of::<common::AnyValue>(),
+            Kind::ArrayValue => size_of::<common::ArrayValue>(),
+            Kind::KeyValueList => size_of::<common::KeyValueList>(),
         }
     }
-    Some(())
+
+    /// The counted level this message is an entry of.
+    fn level(self) -> Option<usize> {
+        match self {
+            Kind::Resourced(_) => Some(0),
+            Kind::Scoped(_) => Some(1),
+            Kind::LogRecord | Kind::Span => Some(2),
+            Kind::Metric => Some(3),
+            Kind::Point(_) => Some(4),
+            _ => None,
+        }
+    }
+}
+
+/// Why the walk stopped.
+enum Stop {
+    Malformed,
+    TooDeep,
+    TooMany(&'static str),
+    TooLarge,
+}
+
+#[derive(Default)]
+struct Census {
+    entries: [usize; 5],
+    decoded_bytes: usize,
+}
+
+impl Census {
+    fn charge(&mut self, bytes: usize) -> Result<(), Stop> {
+        self.decoded_bytes = self.decoded_bytes.saturating_add(bytes);
+        if self.decoded_bytes > MAX_DECODED_BYTES {
+            return Err(Stop::TooLarge);
+        }
+        Ok(())
+    }
+
+    fn walk(&mut self, mut bytes: &[u8], kind: Kind, depth: u32) -> Result<(), Stop> {
+        if depth > MAX_NESTING {
+            return Err(Stop::TooDeep);
+        }
+        if let Some(level) = kind.level() {
+            self.entries[level] += 1;
+            if self.entries[level] > MAX_ENTRIES {
+                return Err(Stop::TooMany(LEVELS[level]));
+            }
+        }
+        self.charge(kind.size())?;
+        while !bytes.is_empty() {
+            let key = varint(&mut bytes).ok_or(Stop::Malformed)?;
+            let (number, wire_type) = (key >> 3, key & 7);
+            let field = kind.field(number);
+            match wire_type {
+                0 => {
+                    varint(&mut bytes).ok_or(Stop::Malformed)?;
+                    if let Some(Field::Numbers) = field {
+                        self.charge(8)?;
+                    }
+                }
+                1 | 5 => {
+                    let width = if wire_type == 1 { 8 } else { 4 };
+                    bytes = bytes.get(width..).ok_or(Stop::Malformed)?;
+                    if let Some(Field::Numbers) = field {
+                        self.charge(8)?;
+                    }
+                }
+                2 => {
+                    let length = varint(&mut bytes)
+                        .and_then(|n| usize::try_from(n).ok())
+                        .ok_or(Stop::Malformed)?;
+                    let content = bytes.get(..length).ok_or(Stop::Malformed)?;
+                    bytes = &bytes[length..];
+                    match field {
+                        Some(Field::Message(child)) => self.walk(content, child, depth + 1)?,
+                        Some(Field::Bytes) => self.charge(length)?,
+                        // Packed: at most eight decoded bytes for each byte sent.
+                        Some(Field::Numbers) => self.charge(length.saturating_mul(8))?,
+                        None => {}
+                    }
+                }
+                3 => skip_group(&mut bytes, number, 0).ok_or(Stop::Malformed)?,
+                _ => return Err(Stop::Malformed),
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Skips a (deprecated) group up to its end tag, as prost does for unknown fields.
 fn skip_group(bytes: &mut &[u8], number: u64, depth: u32) -> Option<()> {
-    if depth > 64 {
+    if depth > MAX_NESTING {
         return None;
     }
     loop {
@@ -85,97 +305,28 @@ fn varint(bytes: &mut &[u8]) -> Option<u64> {
     None
 }
 
-/// Counts the entries of `body` level by level; refuses the export (400, a permanent answer)
-/// when a level holds more than [`MAX_ENTRIES`], or when it is not well-formed (prost would
-/// refuse it too, but only after decoding every entry before the fault).
-pub(crate) fn check(body: &[u8], metrics: bool) -> Result<(), ReceiverError> {
-    let mut level = vec![body];
-    let paths: &[(&str, &[u64])] = if metrics {
-        &[
-            ("resource entries", &[1]),
-            ("scope entries", &[2]),
-            ("metrics", &[2]),
-            ("metric data", &[5, 7, 9, 10, 11]),
-            ("data points", &[1]),
-        ]
-    } else {
-        &[
-            ("resource entries", &[1]),
-            ("scope entries", &[2]),
-            ("records", &[2]),
-        ]
-    };
-    for (what, numbers) in paths {
-        let mut next = Vec::new();
-        for message in &level {
-            if fields(message, numbers, &mut next, MAX_ENTRIES).is_none() {
-                return Err(ReceiverError::InvalidArgument(format!(
-                    "the protobuf body is malformed (among its {what})"
-                )));
+/// Walks `body` as an export of `signal`; refuses it (400, a permanent answer) when a level
+/// holds more than [`MAX_ENTRIES`], when decoding it would allocate more than
+/// [`MAX_DECODED_BYTES`], when it nests deeper than [`MAX_NESTING`], or when it is not
+/// well-formed (prost would refuse it too, but only after decoding every entry before the fault).
+pub(crate) fn check(body: &[u8], signal: Signal) -> Result<(), ReceiverError> {
+    let mut census = Census::default();
+    census.walk(body, Kind::Export(signal), 0).map_err(|stop| {
+        ReceiverError::InvalidArgument(match stop {
+            Stop::Malformed => "the protobuf body is malformed".to_owned(),
+            Stop::TooDeep => {
+                format!("the export nests values more than {MAX_NESTING} levels deep")
             }
-            if next.len() > MAX_ENTRIES {
-                return Err(ReceiverError::InvalidArgument(format!(
-                    "the export holds more than {MAX_ENTRIES} {what}; send smaller batches"
-                )));
+            Stop::TooMany(what) => {
+                format!("the export holds more than {MAX_ENTRIES} {what}; send smaller batches")
             }
-        }
-        level = next;
-    }
-    Ok(())
+            Stop::TooLarge => format!(
+                "the export would take more than {} MiB to decode; send smaller batches",
+                MAX_DECODED_BYTES / (1024 * 1024)
+            ),
+        })
+    })
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
-    use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
-    use prost::Message;
-
-    fn export(resources: usize, records: usize) -> Vec<u8> {
-        ExportLogsServiceRequest {
-            resource_logs: (0..resources)
-                .map(|_| ResourceLogs {
-                    scope_logs: vec![ScopeLogs {
-                        log_records: vec![LogRecord::default(); records],
-                        ..ScopeLogs::default()
-                    }],
-                    ..ResourceLogs::default()
-                })
-                .collect(),
-        }
-        .encode_to_vec()
-    }
-
-    #[test]
-    fn real_sized_exports_pass_and_floods_of_entries_do_not() {
-        assert!(check(&export(10, 8_192), false).is_ok());
-        assert!(check(&export(1, MAX_ENTRIES), false).is_ok());
-        let error = check(&export(1, MAX_ENTRIES + 1), false).unwrap_err();
-        assert!(
-            error.to_string().contains("more than 200000 records"),
-            "{error}"
-        );
-        // 2-byte empty resource entries, as a gzip bomb carries them.
-        let flood = [0x0a, 0x00].repeat(MAX_ENTRIES + 1);
-        let error = check(&flood, false).unwrap_err();
-        assert!(error.to_string().contains("resource entries"), "{error}");
-        // Not a message at all, or a flood followed by garbage: refused before decoding.
-        assert!(check(&[0xff, 0xff, 0xff], false).is_err());
-        let mut tail = [0x0a, 0x00].repeat(1000);
-        tail.push(0x0a);
-        assert!(check(&tail, false).is_err());
-    }
-
-    proptest::proptest! {
-        /// Whatever the bytes, the count never panics, and what prost decodes as an export
-        /// with few entries is never refused (so the check only ever refuses earlier).
-        #[test]
-        fn any_bytes_are_counted_safely(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
-            let verdict = check(&bytes, false);
-            if ExportLogsServiceRequest::decode(bytes.as_slice()).is_ok() {
-                proptest::prop_assert!(verdict.is_ok());
-            }
-            let _ = check(&bytes, true);
-        }
-    }
-}
+mod tests;

@@ -1,0 +1,198 @@
+//! The wire census: real-sized exports pass, floods of entries, bytes that decode to much more,
+//! and nesting past prost's limit are refused before anything is decoded.
+
+use super::*;
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, KeyValue, any_value};
+use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
+use prost::Message;
+
+fn export(resources: usize, records: usize) -> Vec<u8> {
+    ExportLogsServiceRequest {
+        resource_logs: (0..resources)
+            .map(|_| ResourceLogs {
+                scope_logs: vec![ScopeLogs {
+                    log_records: vec![LogRecord::default(); records],
+                    ..ScopeLogs::default()
+                }],
+                ..ResourceLogs::default()
+            })
+            .collect(),
+    }
+    .encode_to_vec()
+}
+
+/// A value nested `depth` arrays deep.
+fn nested(depth: usize) -> AnyValue {
+    let mut value = AnyValue {
+        value: Some(any_value::Value::IntValue(1)),
+    };
+    for _ in 0..depth {
+        value = AnyValue {
+            value: Some(any_value::Value::ArrayValue(ArrayValue {
+                values: vec![value],
+            })),
+        };
+    }
+    value
+}
+
+fn with_body(body: AnyValue) -> Vec<u8> {
+    ExportLogsServiceRequest {
+        resource_logs: vec![ResourceLogs {
+            scope_logs: vec![ScopeLogs {
+                log_records: vec![LogRecord {
+                    body: Some(body),
+                    ..LogRecord::default()
+                }],
+                ..ScopeLogs::default()
+            }],
+            ..ResourceLogs::default()
+        }],
+    }
+    .encode_to_vec()
+}
+
+#[test]
+fn real_sized_exports_pass_and_floods_of_entries_do_not() {
+    assert!(check(&export(10, 8_192), Signal::Logs).is_ok());
+    assert!(check(&export(1, MAX_ENTRIES), Signal::Logs).is_ok());
+    let error = check(&export(1, MAX_ENTRIES + 1), Signal::Logs).unwrap_err();
+    assert!(
+        error.to_string().contains("more than 200000 records"),
+        "{error}"
+    );
+    // 2-byte empty resource entries, as a gzip bomb carries them.
+    let flood = [0x0a, 0x00].repeat(MAX_ENTRIES + 1);
+    let error = check(&flood, Signal::Logs).unwrap_err();
+    assert!(error.to_string().contains("resource entries"), "{error}");
+    // Not a message at all, or a flood followed by garbage: refused before decoding.
+    assert!(check(&[0xff, 0xff, 0xff], Signal::Logs).is_err());
+    let mut tail = [0x0a, 0x00].repeat(1000);
+    tail.push(0x0a);
+    assert!(check(&tail, Signal::Logs).is_err());
+}
+
+#[test]
+fn attributes_everywhere_are_charged_for_what_they_decode_to() {
+    // One record with 4 million empty attributes: 8 MiB on the wire, a KeyValue each decoded.
+    let record = [0x32, 0x00].repeat(4 * 1024 * 1024);
+    let mut scope = vec![0x12];
+    push_length(&mut scope, record.len());
+    scope.extend_from_slice(&record);
+    let mut resourced = vec![0x12];
+    push_length(&mut resourced, scope.len());
+    resourced.extend_from_slice(&scope);
+    let mut body = vec![0x0a];
+    push_length(&mut body, resourced.len());
+    body.extend_from_slice(&resourced);
+    let error = check(&body, Signal::Logs).unwrap_err();
+    assert!(error.to_string().contains("MiB to decode"), "{error}");
+    // The same attributes in the resource: the same answer.
+    let resource = [0x0a, 0x00].repeat(4 * 1024 * 1024);
+    let mut resourced = vec![0x0a];
+    push_length(&mut resourced, resource.len());
+    resourced.extend_from_slice(&resource);
+    let mut body = vec![0x0a];
+    push_length(&mut body, resourced.len());
+    body.extend_from_slice(&resourced);
+    let error = check(&body, Signal::Logs).unwrap_err();
+    assert!(error.to_string().contains("MiB to decode"), "{error}");
+}
+
+#[test]
+fn packed_numbers_are_charged_eight_bytes_each() {
+    // One histogram point with 40 million one-byte bucket counts: 320 MiB decoded.
+    let counts = vec![0x01; 40_000_000];
+    let mut point = vec![0x32];
+    push_length(&mut point, counts.len());
+    point.extend_from_slice(&counts);
+    let mut body = point;
+    for field in [0x0a, 0x4a, 0x12, 0x12, 0x0a] {
+        // point → histogram.data_points, metric.histogram, scope.metrics, resource.scope, export
+        let mut outer = vec![field];
+        push_length(&mut outer, body.len());
+        outer.extend_from_slice(&body);
+        body = outer;
+    }
+    let error = check(&body, Signal::Metrics).unwrap_err();
+    assert!(error.to_string().contains("MiB to decode"), "{error}");
+}
+
+#[test]
+fn nesting_is_bounded_where_prost_bounds_it() {
+    let shallow = with_body(nested(20));
+    assert!(check(&shallow, Signal::Logs).is_ok());
+    assert!(ExportLogsServiceRequest::decode(shallow.as_slice()).is_ok());
+    let deep = with_body(nested(200));
+    let error = check(&deep, Signal::Logs).unwrap_err();
+    assert!(error.to_string().contains("levels deep"), "{error}");
+    assert!(ExportLogsServiceRequest::decode(deep.as_slice()).is_err());
+}
+
+#[test]
+fn a_real_metrics_export_passes() {
+    use opentelemetry_proto::tonic::metrics::v1::{
+        Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum, metric, number_data_point,
+    };
+    let point = NumberDataPoint {
+        attributes: (0..10)
+            .map(|n| KeyValue {
+                key: format!("attribute.{n}"),
+                value: Some(nested(0)),
+                ..KeyValue::default()
+            })
+            .collect(),
+        value: Some(number_data_point::Value::AsInt(5)),
+        ..NumberDataPoint::default()
+    };
+    let body = ExportMetricsServiceRequest {
+        resource_metrics: vec![ResourceMetrics {
+            scope_metrics: vec![ScopeMetrics {
+                metrics: vec![Metric {
+                    name: "claude_code.token.usage".into(),
+                    data: Some(metric::Data::Sum(Sum {
+                        data_points: vec![point; 8_192],
+                        ..Sum::default()
+                    })),
+                    ..Metric::default()
+                }],
+                ..ScopeMetrics::default()
+            }],
+            ..ResourceMetrics::default()
+        }],
+    }
+    .encode_to_vec();
+    assert!(check(&body, Signal::Metrics).is_ok());
+    assert!(check(&with_body(nested(3)), Signal::Logs).is_ok());
+}
+
+fn push_length(out: &mut Vec<u8>, mut length: usize) {
+    loop {
+        let byte = u8::try_from(length & 0x7f).unwrap();
+        length >>= 7;
+        if length == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+proptest::proptest! {
+    /// Whatever the bytes, the census never panics, and what prost decodes as an export with
+    /// few entries is never refused (so the check only ever refuses earlier).
+    #[test]
+    fn any_bytes_are_counted_safely(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+        let verdict = check(&bytes, Signal::Logs);
+        if ExportLogsServiceRequest::decode(bytes.as_slice()).is_ok() {
+            proptest::prop_assert!(verdict.is_ok());
+        }
+        let verdict = check(&bytes, Signal::Metrics);
+        if ExportMetricsServiceRequest::decode(bytes.as_slice()).is_ok() {
+            proptest::prop_assert!(verdict.is_ok());
+        }
+        let _ = check(&bytes, Signal::Traces);
+    }
+}
