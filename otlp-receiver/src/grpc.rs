@@ -1,6 +1,9 @@
 //! OTLP over gRPC: the Logs, Metrics and Trace services, gzip accepted, served as an axum router
-//! on the gRPC address behind a layer that authenticates each call from its metadata and bounds
-//! its body as sent before tonic inflates or decodes a byte of it.
+//! on the gRPC address behind a layer that authenticates each call from its metadata, bounds its
+//! body as sent, and inflates, measures and decodes it on the blocking pool within the receiver's
+//! limits. tonic only frames the answer: it never inflates or decodes a byte a client sent.
+
+use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
 use axum::middleware::Next;
@@ -27,26 +30,37 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 use tonic::codec::CompressionEncoding;
 use tonic::{Request, Response, Status};
 
+use crate::decode::{Encoding, decode_export, gunzip};
 use crate::ingest::{Accepted, Export, authenticate, ingest};
 use crate::sink::Tenant;
+use crate::structure::Signal;
 use crate::{Receiver, ReceiverError};
 
 #[derive(Clone, Debug)]
 struct Otlp(Receiver);
 
+/// The export `admit` decoded, handed to the service with the (empty) message tonic decodes.
+#[derive(Clone)]
+struct Prepared(Arc<Mutex<Option<Export>>>);
+
+/// What `admit` forwards to tonic in place of the client's message: one empty, uncompressed
+/// message frame.
+const EMPTY_FRAME: [u8; 5] = [0; 5];
+
 impl Otlp {
-    async fn accept<T>(
-        &self,
-        request: Request<T>,
-        wrap: fn(T) -> Export,
-    ) -> Result<Accepted, Status> {
-        // Put there by `admit`, which every call passes first.
+    async fn accept<T>(&self, request: Request<T>) -> Result<Accepted, Status> {
+        // Both put there by `admit`, which every call passes first.
         let tenant = request
             .extensions()
             .get::<Tenant>()
             .cloned()
             .ok_or_else(|| ReceiverError::Unauthenticated.to_status())?;
-        ingest(&self.0, &tenant, wrap(request.into_inner()), Vec::new())
+        let export = request
+            .extensions()
+            .get::<Prepared>()
+            .and_then(|prepared| prepared.0.lock().ok()?.take())
+            .ok_or_else(|| Status::internal("the export was not prepared"))?;
+        ingest(&self.0, &tenant, export, Vec::new())
             .await
             .map_err(|e| {
                 if matches!(e, ReceiverError::Storage(_)) {
@@ -63,9 +77,7 @@ impl LogsService for Otlp {
         &self,
         request: Request<ExportLogsServiceRequest>,
     ) -> Result<Response<ExportLogsServiceResponse>, Status> {
-        Ok(Response::new(
-            self.accept(request, Export::Logs).await?.logs(),
-        ))
+        Ok(Response::new(self.accept(request).await?.logs()))
     }
 }
 
@@ -75,9 +87,7 @@ impl MetricsService for Otlp {
         &self,
         request: Request<ExportMetricsServiceRequest>,
     ) -> Result<Response<ExportMetricsServiceResponse>, Status> {
-        Ok(Response::new(
-            self.accept(request, Export::Metrics).await?.metrics(),
-        ))
+        Ok(Response::new(self.accept(request).await?.metrics()))
     }
 }
 
@@ -87,20 +97,33 @@ impl TraceService for Otlp {
         &self,
         request: Request<ExportTraceServiceRequest>,
     ) -> Result<Response<ExportTraceServiceResponse>, Status> {
-        Ok(Response::new(
-            self.accept(request, Export::Traces).await?.traces(),
-        ))
+        Ok(Response::new(self.accept(request).await?.traces()))
     }
 }
 
+const LOGS: &str = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
+const METRICS: &str = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
+const TRACES: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+
 /// Authenticates the call from its `authorization` metadata (an HTTP/2 header) before any of its
-/// body is read, and limits the body as sent to `max_body_bytes` (as on OTLP/HTTP): an
-/// unauthenticated call costs a header lookup, not an inflated and decoded message.
+/// body is read; takes the admission permit; reads the body as sent within `max_body_bytes` and
+/// the read deadline; then inflates it within `max_decompressed_bytes`, measures it on the wire
+/// and decodes it on the blocking pool, exactly as an OTLP/HTTP body. An unauthenticated call
+/// costs a header lookup; an over-limit one is refused before it is inflated or decoded whole.
 async fn admit(
     State(receiver): State<Receiver>,
-    mut request: axum::extract::Request,
+    request: axum::extract::Request,
     next: Next,
 ) -> axum::response::Response {
+    let signal = match request.uri().path() {
+        LOGS => Signal::Logs,
+        METRICS => Signal::Metrics,
+        TRACES => Signal::Traces,
+        other => {
+            let path: String = other.chars().take(100).collect();
+            return Status::unimplemented(format!("no OTLP service at {path}")).into_http();
+        }
+    };
     let authorization = request
         .headers()
         .get("authorization")
@@ -118,32 +141,95 @@ async fn admit(
         Ok(admitted) => admitted,
         Err(error) => return overloaded(&error),
     };
-    request.extensions_mut().insert(tenant);
-    let limit = receiver.limits.max_body_bytes;
-    let request = request.map(|body| {
-        // tonic keeps a `Status` that a body fails with: the client reads RESOURCE_EXHAUSTED
-        // and what the limit is.
-        axum::body::Body::new(Limited::new(body, limit).map_err(move |error| {
-            if error.is::<LengthLimitError>() {
-                ReceiverError::TooLarge {
-                    limit,
-                    stage: "as sent",
-                }
-                .to_status()
-            } else {
-                Status::from_error(error)
+    let (mut parts, body) = request.into_parts();
+    let encoding = parts
+        .headers
+        .remove("grpc-encoding")
+        .and_then(|v| v.to_str().ok().map(str::to_owned));
+    let export = match prepare(&receiver, body, encoding, signal).await {
+        Ok(export) => export,
+        Err(error) => {
+            if matches!(error, ReceiverError::Storage(_)) {
+                tracing::error!(%error, "export not stored");
             }
-        }))
-    });
-    // The body must arrive (and the call be answered) within the read deadline.
-    let deadline = receiver.limits.body_read_timeout;
-    match tokio::time::timeout(deadline, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ReceiverError::BodyTimeout {
-            secs: deadline.as_secs(),
+            return error.to_status().into_http();
         }
-        .to_status()
-        .into_http(),
+    };
+    parts.extensions.insert(tenant);
+    parts
+        .extensions
+        .insert(Prepared(Arc::new(Mutex::new(Some(export)))));
+    let request =
+        axum::extract::Request::from_parts(parts, axum::body::Body::from(&EMPTY_FRAME[..]));
+    next.run(request).await
+}
+
+/// The call's one message, read, inflated and decoded within the receiver's limits.
+async fn prepare(
+    receiver: &Receiver,
+    body: axum::body::Body,
+    encoding: Option<String>,
+    signal: Signal,
+) -> Result<Export, ReceiverError> {
+    let limit = receiver.limits.max_body_bytes;
+    let deadline = receiver.limits.body_read_timeout;
+    let read = Limited::new(body, limit).collect();
+    let bytes = match tokio::time::timeout(deadline, read).await {
+        Err(_) => {
+            return Err(ReceiverError::BodyTimeout {
+                secs: deadline.as_secs(),
+            });
+        }
+        Ok(Err(error)) if error.is::<LengthLimitError>() => {
+            return Err(ReceiverError::TooLarge {
+                limit,
+                stage: "as sent",
+            });
+        }
+        Ok(Err(error)) => {
+            return Err(ReceiverError::InvalidArgument(format!(
+                "the body could not be read: {error}"
+            )));
+        }
+        Ok(Ok(collected)) => collected.to_bytes(),
+    };
+    let inflated_limit = receiver.limits.max_decompressed_bytes;
+    tokio::task::spawn_blocking(move || {
+        let message = message_of(&bytes, encoding.as_deref(), inflated_limit)?;
+        decode_export(&message, Encoding::Protobuf, signal).map(|(export, _)| export)
+    })
+    .await
+    .map_err(|e| ReceiverError::InvalidArgument(format!("the export could not be decoded: {e}")))?
+}
+
+/// The message of a body that must be one gRPC message frame (a flag byte, a 4-byte length, the
+/// message), inflated if the flag says it is compressed.
+fn message_of<'a>(
+    body: &'a [u8],
+    encoding: Option<&str>,
+    inflated_limit: usize,
+) -> Result<std::borrow::Cow<'a, [u8]>, ReceiverError> {
+    let invalid = |why: &str| ReceiverError::InvalidArgument(why.to_owned());
+    let (header, message) = body
+        .split_at_checked(5)
+        .ok_or_else(|| invalid("the call holds no gRPC message frame"))?;
+    let length = u32::from_be_bytes([header[1], header[2], header[3], header[4]]);
+    if usize::try_from(length).ok() != Some(message.len()) {
+        return Err(invalid(
+            "the call's body is not exactly one gRPC message frame",
+        ));
+    }
+    match (header[0], encoding) {
+        (0, _) => Ok(std::borrow::Cow::Borrowed(message)),
+        (1, Some("gzip")) => gunzip(message, inflated_limit).map(std::borrow::Cow::Owned),
+        (1, Some(other)) => Err(ReceiverError::InvalidArgument(format!(
+            "the message is compressed with `{}`; send gzip or no compression",
+            other.chars().take(100).collect::<String>()
+        ))),
+        (1, None) => Err(invalid(
+            "the message is marked compressed but the call names no grpc-encoding",
+        )),
+        _ => Err(invalid("the gRPC message frame has an unknown flag")),
     }
 }
 
@@ -163,9 +249,10 @@ fn overloaded(error: &ReceiverError) -> axum::response::Response {
     response
 }
 
-/// The three OTLP gRPC services as one router, for the gRPC listener.
+/// The three OTLP gRPC services as one router, for the gRPC listener. (tonic only ever decodes
+/// the empty frame `admit` forwards; the limit on what it decodes is its own default.)
 pub fn grpc_services(receiver: Receiver) -> axum::Router {
-    let limit = receiver.limits.max_decompressed_bytes;
+    let limit = EMPTY_FRAME.len();
     let otlp = Otlp(receiver.clone());
     tonic::service::Routes::new(
         LogsServiceServer::new(otlp.clone())

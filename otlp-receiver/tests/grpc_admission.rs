@@ -1,7 +1,9 @@
 //! gRPC admission: a call is authenticated from its metadata before any of its body is read,
 //! inflated or decoded (a compressed frame that is not even valid gzip still gets
 //! UNAUTHENTICATED), and its body as sent is bounded like an OTLP/HTTP body (RESOURCE_EXHAUSTED,
-//! a permanent answer). Nothing of a refused call is stored; a good call still is.
+//! a permanent answer). An authenticated gzip bomb is measured before it is decoded, and a body
+//! that is not one message frame is refused. Nothing of a refused call is stored; a good call
+//! still is.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -39,7 +41,7 @@ impl UsageSink for CountingSink {
         self.stored.fetch_add(records.len(), Ordering::SeqCst);
         Ok(StoreOutcome {
             stored: records.len(),
-            duplicates: 0,
+            ..StoreOutcome::default()
         })
     }
 }
@@ -135,18 +137,7 @@ async fn a_body_over_the_as_sent_limit_is_a_permanent_refusal() {
 #[tokio::test]
 async fn an_authenticated_export_within_the_limit_is_stored() {
     let (sink, addr) = start(100_000).await;
-    let json = serde_json::json!({ "resourceLogs": [{ "scopeLogs": [{ "logRecords": [{
-        "timeUnixNano": "1795314015846000000",
-        "body": { "stringValue": "claude_code.api_request" },
-        "attributes": [
-            { "key": "event.name", "value": { "stringValue": "api_request" } },
-            { "key": "session.id", "value": { "stringValue": "s1" } },
-            { "key": "model", "value": { "stringValue": "claude-sonnet-4-5" } },
-            { "key": "input_tokens", "value": { "intValue": "10" } },
-            { "key": "output_tokens", "value": { "intValue": "2" } }
-        ]
-    }] }] }] });
-    let request: ExportLogsServiceRequest = serde_json::from_value(json).unwrap();
+    let request = ExportLogsServiceRequest::decode(one_request().as_slice()).unwrap();
     assert!(request.encoded_len() < 100_000);
     let mut client = LogsServiceClient::connect(format!("http://{addr}"))
         .await
@@ -156,4 +147,95 @@ async fn an_authenticated_export_within_the_limit_is_stored() {
         .insert("authorization", format!("Bearer {KEY}").parse().unwrap());
     client.export(call).await.unwrap();
     assert_eq!(sink.stored.load(Ordering::SeqCst), 1);
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// The bytes of one Claude Code request of 10 input and 2 output tokens.
+fn one_request() -> Vec<u8> {
+    let json = serde_json::json!({ "resourceLogs": [{ "scopeLogs": [{ "logRecords": [{
+        "timeUnixNano": "1795314015846000000",
+        "body": { "stringValue": "claude_code.api_request" },
+        "attributes": [
+            { "key": "event.name", "value": { "stringValue": "api_request" } },
+            { "key": "session.id", "value": { "stringValue": "s2" } },
+            { "key": "model", "value": { "stringValue": "claude-sonnet-4-5" } },
+            { "key": "input_tokens", "value": { "intValue": "10" } },
+            { "key": "output_tokens", "value": { "intValue": "2" } }
+        ]
+    }] }] }] });
+    serde_json::from_value::<ExportLogsServiceRequest>(json)
+        .unwrap()
+        .encode_to_vec()
+}
+
+#[tokio::test]
+async fn an_authenticated_gzip_bomb_is_measured_before_it_is_decoded() {
+    let (sink, addr) = start(8 * 1024 * 1024).await;
+    let auth = format!("Bearer {KEY}");
+    // 16 MiB of empty resource entries: 8 million structs if decoded, refused by the census.
+    let flood = gzip(&[0x0a, 0x00].repeat(8 * 1024 * 1024));
+    assert!(flood.len() < 100_000);
+    let (status, message) = call(addr, Some(&auth), &flood, true).await;
+    assert_eq!(status, "3", "INVALID_ARGUMENT: {message}");
+    assert!(message.contains("200000"), "{message}");
+    // 80 MiB inflated: refused at the decompressed limit, a permanent answer.
+    let bomb = gzip(&vec![0u8; 80 * 1024 * 1024]);
+    let (status, message) = call(addr, Some(&auth), &bomb, true).await;
+    assert_eq!(status, "8", "RESOURCE_EXHAUSTED: {message}");
+    assert!(message.contains("decompression"), "{message}");
+    assert_eq!(sink.stored.load(Ordering::SeqCst), 0);
+    // A real compressed export on the same port is stored.
+    let (status, message) = call(addr, Some(&auth), &gzip(&one_request()), true).await;
+    assert!(status.is_empty() || status == "0", "{status}: {message}");
+    assert_eq!(sink.stored.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_frame_that_is_not_one_message_is_a_permanent_refusal() {
+    let (sink, addr) = start(8 * 1024 * 1024).await;
+    let auth = format!("Bearer {KEY}");
+    let client = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    let url = format!("http://{addr}/opentelemetry.proto.collector.logs.v1.LogsService/Export");
+    let send = |body: Vec<u8>, encoding: Option<&'static str>| {
+        let mut request = client
+            .post(&url)
+            .header("content-type", "application/grpc")
+            .header("te", "trailers")
+            .header("authorization", &auth)
+            .body(body);
+        if let Some(encoding) = encoding {
+            request = request.header("grpc-encoding", encoding);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.headers().get("grpc-status").cloned();
+            status.map(|v| v.to_str().unwrap().to_owned())
+        }
+    };
+    let message = one_request();
+    let mut two = vec![0];
+    two.extend_from_slice(&u32::try_from(message.len()).unwrap().to_be_bytes());
+    two.extend_from_slice(&message);
+    two.extend_from_slice(&two.clone());
+    let mut marked = vec![1];
+    marked.extend_from_slice(&u32::try_from(message.len()).unwrap().to_be_bytes());
+    marked.extend_from_slice(&message);
+    for (body, encoding) in [
+        (vec![0, 0, 0], None),
+        (two, None),
+        (marked.clone(), None),
+        (marked, Some("zstd")),
+    ] {
+        assert_eq!(send(body, encoding).await.as_deref(), Some("3"));
+    }
+    assert_eq!(sink.stored.load(Ordering::SeqCst), 0);
 }
