@@ -1,14 +1,85 @@
 //! Reading OTLP attributes the way real exporters send them: integers as numbers, as strings,
-//! or as `stringValue`; empty values (`{}`) as absent.
+//! or as `stringValue`; empty values (`{}`) as absent. Also the per-item caps: how many
+//! attributes one item may carry and how deeply its values may nest.
+
+use std::collections::HashMap;
 
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
+
+/// The most attributes one record, data point or resource may carry; an item with more is
+/// rejected on its own (real ones carry a few dozen).
+pub const MAX_ATTRIBUTES: usize = 1_000;
+/// How deeply one attribute's value may nest arrays and maps in each other.
+pub const MAX_VALUE_DEPTH: usize = 20;
+
+/// Why an item's attributes are over the per-item caps, if they are.
+pub(crate) fn over_caps(attributes: &[KeyValue], item: &str) -> Option<String> {
+    if attributes.len() > MAX_ATTRIBUTES {
+        return Some(format!(
+            "{item} has {} attributes, more than {MAX_ATTRIBUTES}",
+            attributes.len()
+        ));
+    }
+    attributes
+        .iter()
+        .any(|kv| {
+            kv.value
+                .as_ref()
+                .is_some_and(|v| depth(v, 0) > MAX_VALUE_DEPTH)
+        })
+        .then(|| format!("an attribute of {item} nests values more than {MAX_VALUE_DEPTH} deep"))
+}
+
+/// How deeply `value` nests (a scalar is 1); stops counting past the cap.
+fn depth(value: &AnyValue, above: usize) -> usize {
+    if above > MAX_VALUE_DEPTH {
+        return above;
+    }
+    let inner = match &value.value {
+        Some(Value::ArrayValue(array)) => array
+            .values
+            .iter()
+            .map(|v| depth(v, above + 1))
+            .max()
+            .unwrap_or(above + 1),
+        Some(Value::KvlistValue(list)) => list
+            .values
+            .iter()
+            .filter_map(|kv| kv.value.as_ref())
+            .map(|v| depth(v, above + 1))
+            .max()
+            .unwrap_or(above + 1),
+        _ => above + 1,
+    };
+    inner.max(above + 1)
+}
+
+/// A resource's attributes by key (the first of a repeated key, as a scan would find), built
+/// once per resource so that each record's lookups do not scan it again.
+#[derive(Debug, Default)]
+pub(crate) struct ResourceAttrs<'a> {
+    pub list: &'a [KeyValue],
+    by_key: HashMap<&'a str, Option<&'a Value>>,
+}
+
+impl<'a> ResourceAttrs<'a> {
+    pub fn new(list: &'a [KeyValue]) -> ResourceAttrs<'a> {
+        let mut by_key = HashMap::with_capacity(list.len());
+        for kv in list {
+            by_key
+                .entry(kv.key.as_str())
+                .or_insert_with(|| kv.value.as_ref().and_then(|v: &AnyValue| v.value.as_ref()));
+        }
+        ResourceAttrs { list, by_key }
+    }
+}
 
 /// Attributes of a record, looked up first there and then on its resource.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Attrs<'a> {
     own: &'a [KeyValue],
-    resource: &'a [KeyValue],
+    resource: &'a ResourceAttrs<'a>,
 }
 
 /// The largest token count one record may carry (a trillion): larger is not usage but a broken
@@ -20,18 +91,18 @@ pub(crate) const MAX_COUNT: u64 = 1_000_000_000_000;
 pub(crate) struct BadValue(pub String);
 
 impl<'a> Attrs<'a> {
-    pub fn new(own: &'a [KeyValue], resource: &'a [KeyValue]) -> Attrs<'a> {
+    pub fn new(own: &'a [KeyValue], resource: &'a ResourceAttrs<'a>) -> Attrs<'a> {
         Attrs { own, resource }
     }
 
     fn value(&self, key: &str) -> Option<&'a Value> {
-        let find = |list: &'a [KeyValue]| {
-            list.iter()
-                .find(|kv| kv.key == key)
-                .and_then(|kv| kv.value.as_ref())
-                .and_then(|v: &AnyValue| v.value.as_ref())
-        };
-        find(self.own).or_else(|| find(self.resource))
+        let own = self
+            .own
+            .iter()
+            .find(|kv| kv.key == key)
+            .and_then(|kv| kv.value.as_ref())
+            .and_then(|v: &AnyValue| v.value.as_ref());
+        own.or_else(|| self.resource.by_key.get(key).copied().flatten())
     }
 
     /// A non-empty text value (numbers and booleans are written as text).

@@ -19,6 +19,11 @@ impl IdempotencyKey {
             hasher.update(part.as_bytes());
             hasher.update([0x1f]);
         }
+        IdempotencyKey::from_hash(occurred_at_ns, hasher)
+    }
+
+    /// The key of a hash that has been fed the parts (each followed by `0x1f`) already.
+    pub(crate) fn from_hash(occurred_at_ns: u64, hasher: Sha256) -> IdempotencyKey {
         let digest = hasher.finalize();
         let mut key = [0u8; 24];
         key[..8].copy_from_slice(&occurred_at_ns.to_be_bytes());

@@ -16,10 +16,10 @@ use opentelemetry_proto::tonic::metrics::v1::{
 };
 use reconciler::{Provider, TokenCounts, Tool, Usd};
 
-use super::support::{checked_cost, checked_time, identity, series_id};
+use super::series::{Series, SeriesStart};
+use super::support::{checked_cost, checked_time, identity};
 use super::{claude_code, codex, gemini_cli, genai};
-use crate::attrs::Attrs;
-use crate::model::IdempotencyKey;
+use crate::attrs::{Attrs, ResourceAttrs, over_caps};
 use crate::{Mapped, RecordKind, UsageRecord};
 
 /// A metric reckon reads, and the attribute naming each point's token type.
@@ -65,8 +65,8 @@ impl Family {
 /// The points of one moment of one series, by token type.
 struct Moment<'a> {
     tool: Tool,
-    /// The series' identity: family and attributes without the token type.
-    series: String,
+    /// The series' identity: family, resource and attributes without the token type.
+    series: Series,
     attrs: Attrs<'a>,
     time_ns: u64,
     start_ns: u64,
@@ -89,23 +89,45 @@ enum Value {
     Cost(Usd),
 }
 
+/// Moments by series, time and temporality.
+type Moments<'a> = BTreeMap<([u8; 32], u64, bool), Moment<'a>>;
+
+/// What a resource's points share: whether it is over the per-item caps, and the start of its
+/// series' keys per family (hashed once).
+struct Resource {
+    over_caps: Option<String>,
+    series: BTreeMap<Family, SeriesStart>,
+}
+
 pub(crate) fn map(request: &ExportMetricsServiceRequest) -> Mapped {
     let mut mapped = Mapped::default();
-    let mut moments: BTreeMap<String, Moment<'_>> = BTreeMap::new();
-    for resource_metrics in &request.resource_metrics {
-        let resource = resource_metrics
-            .resource
-            .as_ref()
-            .map_or(&[][..], |r| &r.attributes[..]);
+    let resources: Vec<ResourceAttrs<'_>> = request
+        .resource_metrics
+        .iter()
+        .map(|r| ResourceAttrs::new(r.resource.as_ref().map_or(&[][..], |r| &r.attributes[..])))
+        .collect();
+    let mut moments: Moments<'_> = BTreeMap::new();
+    for (resource_metrics, attrs) in request.resource_metrics.iter().zip(&resources) {
+        let mut resource = Resource {
+            over_caps: over_caps(attrs.list, "the resource of a metric"),
+            series: BTreeMap::new(),
+        };
         for scope in &resource_metrics.scope_metrics {
             for metric in &scope.metrics {
                 let Some(data) = &metric.data else {
-                    if Family::of(&metric.name, &Attrs::new(&[], resource)).is_some() {
+                    if Family::of(&metric.name, &Attrs::new(&[], attrs)).is_some() {
                         mapped.reject(format!("metric {} has no data", metric.name));
                     }
                     continue;
                 };
-                collect(&metric.name, data, resource, &mut moments, &mut mapped);
+                collect(
+                    &metric.name,
+                    data,
+                    attrs,
+                    &mut resource,
+                    &mut moments,
+                    &mut mapped,
+                );
             }
         }
     }
@@ -122,8 +144,9 @@ pub(crate) fn map(request: &ExportMetricsServiceRequest) -> Mapped {
 fn collect<'a>(
     name: &str,
     data: &'a Data,
-    resource: &'a [KeyValue],
-    moments: &mut BTreeMap<String, Moment<'a>>,
+    attrs_of_resource: &'a ResourceAttrs<'a>,
+    resource: &mut Resource,
+    moments: &mut Moments<'a>,
     mapped: &mut Mapped,
 ) {
     let cumulative = |t: i32| t == AggregationTemporality::Cumulative as i32;
@@ -174,10 +197,18 @@ fn collect<'a>(
         value,
     } in points
     {
-        let attrs = Attrs::new(own, resource);
+        let attrs = Attrs::new(own, attrs_of_resource);
         let Some(family) = Family::of(name, &attrs) else {
             return;
         };
+        if let Some(reason) = resource
+            .over_caps
+            .clone()
+            .or_else(|| over_caps(own, &format!("a {name} data point")))
+        {
+            mapped.reject(reason);
+            continue;
+        }
         let value = match value.and_then(|v| {
             checked_time(time_ns.max(start_ns), &format!("a {name} data point"))?;
             Ok(v)
@@ -207,8 +238,18 @@ fn collect<'a>(
                 continue;
             }
         };
-        let series = series_text(family, own, resource);
-        let moment_key = format!("{series}\u{1f}{time_ns}\u{1f}{is_cumulative}");
+        let series = resource
+            .series
+            .entry(family)
+            .or_insert_with(|| {
+                SeriesStart::new(
+                    &format!("{family:?}"),
+                    attrs_of_resource.list,
+                    family.type_key(),
+                )
+            })
+            .point(own, family.type_key());
+        let moment_key = (series.digest(), time_ns, is_cumulative);
         let moment = moments.entry(moment_key).or_insert_with(|| Moment {
             tool: family.tool(&attrs),
             series,
@@ -235,32 +276,6 @@ fn whole(value: f64) -> Option<u64> {
         && value <= crate::attrs::MAX_COUNT as f64)
         .then(|| format!("{value}").parse().ok())
         .flatten()
-}
-
-/// The series a point belongs to: its metric family, its resource (which process or machine
-/// sent it) and its attributes, without the token type. Two processes reporting the same
-/// attributes are two series, each with its own running totals.
-fn series_text(family: Family, own: &[KeyValue], resource: &[KeyValue]) -> String {
-    let text = |prefix: &str, attrs: &[KeyValue]| {
-        let mut pairs: Vec<String> = attrs
-            .iter()
-            .filter(|kv| kv.key != family.type_key())
-            .map(|kv| {
-                format!(
-                    "{prefix}{}={:?}",
-                    kv.key,
-                    kv.value.as_ref().and_then(|v| v.value.as_ref())
-                )
-            })
-            .collect();
-        pairs.sort();
-        pairs.join("\u{1f}")
-    };
-    format!(
-        "{family:?}\u{1f}{}\u{1f}{}",
-        text("r.", resource),
-        text("", own)
-    )
 }
 
 fn count(values: &BTreeMap<String, Value>, kind: &str) -> u64 {
@@ -360,22 +375,14 @@ fn record(moment: Moment<'_>) -> Result<Option<UsageRecord>, String> {
     let kind = if moment.cumulative {
         RecordKind::CumulativeFallback {
             scope,
-            series: series_id(&["series", series]),
+            series: series.id(),
             start_time_ns: moment.start_ns,
         }
     } else {
         RecordKind::Fallback { scope }
     };
     Ok(Some(UsageRecord {
-        idempotency_key: IdempotencyKey::new(
-            moment.time_ns,
-            &[
-                "metric",
-                series,
-                &moment.start_ns.to_string(),
-                &moment.time_ns.to_string(),
-            ],
-        ),
+        idempotency_key: series.key(moment.start_ns, moment.time_ns),
         kind,
         tool: moment.tool,
         provider,

@@ -8,26 +8,39 @@ mod codex;
 mod gemini_cli;
 mod genai;
 mod metrics;
+mod series;
 mod support;
+#[cfg(test)]
+mod tests;
 
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
 use crate::Mapped;
-use crate::attrs::Attrs;
+use crate::attrs::{Attrs, ResourceAttrs, over_caps};
 
 /// Usage records from a logs export.
 pub fn map_logs(request: &ExportLogsServiceRequest) -> Mapped {
     let mut mapped = Mapped::default();
     for resource_logs in &request.resource_logs {
-        let resource = resource_logs
-            .resource
-            .as_ref()
-            .map_or(&[][..], |r| &r.attributes[..]);
+        let resource = ResourceAttrs::new(
+            resource_logs
+                .resource
+                .as_ref()
+                .map_or(&[][..], |r| &r.attributes[..]),
+        );
+        let resource_over = over_caps(resource.list, "the resource of a log record");
         for scope in &resource_logs.scope_logs {
             for record in &scope.log_records {
-                let attrs = Attrs::new(&record.attributes, resource);
+                if let Some(reason) = resource_over
+                    .clone()
+                    .or_else(|| over_caps(&record.attributes, "a log record"))
+                {
+                    mapped.reject(reason);
+                    continue;
+                }
+                let attrs = Attrs::new(&record.attributes, &resource);
                 let name = support::event_name(record, &attrs);
                 let result = match name.as_deref() {
                     Some("claude_code.api_request" | "api_request")
@@ -65,13 +78,23 @@ pub fn map_metrics(request: &ExportMetricsServiceRequest) -> Mapped {
 pub fn map_traces(request: &ExportTraceServiceRequest) -> Mapped {
     let mut mapped = Mapped::default();
     for resource_spans in &request.resource_spans {
-        let resource = resource_spans
-            .resource
-            .as_ref()
-            .map_or(&[][..], |r| &r.attributes[..]);
+        let resource = ResourceAttrs::new(
+            resource_spans
+                .resource
+                .as_ref()
+                .map_or(&[][..], |r| &r.attributes[..]),
+        );
+        let resource_over = over_caps(resource.list, "the resource of a span");
         for scope in &resource_spans.scope_spans {
             for span in &scope.spans {
-                let attrs = Attrs::new(&span.attributes, resource);
+                if let Some(reason) = resource_over
+                    .clone()
+                    .or_else(|| over_caps(&span.attributes, "a span"))
+                {
+                    mapped.reject(reason);
+                    continue;
+                }
+                let attrs = Attrs::new(&span.attributes, &resource);
                 if !genai::is_generic_source(&attrs) {
                     continue;
                 }

@@ -2,7 +2,6 @@
 
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
-use sha2::{Digest, Sha256};
 
 use crate::Identity;
 use crate::attrs::Attrs;
@@ -99,20 +98,6 @@ pub(crate) fn identity(attrs: &Attrs<'_>) -> Identity {
         team: attrs.text("team.id").or_else(|| attrs.text("team")),
         department: attrs.text("department"),
     }
-}
-
-/// A stable hex id from the parts that identify a metric series.
-pub(crate) fn series_id(parts: &[&str]) -> String {
-    let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update(part.as_bytes());
-        hasher.update([0x1f]);
-    }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// A required token count, or why the record cannot be used.
