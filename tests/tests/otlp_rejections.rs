@@ -298,3 +298,54 @@ async fn a_rejected_value_is_never_echoed_or_logged_whole() {
         );
     }
 }
+
+/// Keys are remembered for a few seconds to spare the database a lookup per export; revoking
+/// one through the server forgets it at once: the next export with it is refused.
+#[tokio::test]
+async fn a_key_revoked_through_the_server_is_refused_at_once() {
+    let db = TestDatabase::sqlite();
+    let (key, _) = setup(&db).await;
+    let storage = db.storage().await;
+    let org = storage.ensure_default_organization().await.unwrap();
+    let admin = reckon_tests::add_member(
+        storage.as_ref(),
+        org.id,
+        reckon_server::auth::Role::Admin,
+        "admin@example.com",
+    )
+    .await;
+    storage.close().await;
+    let app = TestApp::spawn(&db).await;
+    let send = async || {
+        reckon_tests::http_client()
+            .post(format!("{}/v1/logs", app.otlp_http_url()))
+            .header("authorization", format!("Bearer {key}"))
+            .json(&reckon_tests::otlp::claude_code_request(
+                reckon_tests::otlp::now_ns(),
+                "ann@example.com",
+                10,
+                None,
+            ))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(send().await, 200);
+    assert_eq!(send().await, 200);
+    let keys: Value = app
+        .send(app.authed(reqwest::Method::GET, "/api/v1/telemetry-keys", &admin.token))
+        .await
+        .json();
+    let id = keys["telemetry_keys"][0]["id"].as_i64().unwrap();
+    let revoked = app
+        .send(app.authed(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/telemetry-keys/{id}"),
+            &admin.token,
+        ))
+        .await;
+    assert!(revoked.status < 300, "{}", revoked.status);
+    assert_eq!(send().await, 401);
+}

@@ -205,6 +205,8 @@ impl DemoStore for SqlStore {
             tx.commit().await?;
             Ok::<_, sqlx::Error>(purged)
         })?;
+        // The Demo's telemetry key is gone: refused from the next export on.
+        self.telemetry_keys.clear();
         Ok(purged)
     }
 }

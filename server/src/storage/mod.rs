@@ -15,6 +15,7 @@ mod credentials;
 mod demo;
 mod error;
 mod integrations;
+mod key_cache;
 mod organizations;
 mod postgres;
 mod prices;

@@ -4,6 +4,7 @@ use sqlx::migrate::Migrator;
 use sqlx::{PgPool, SqlitePool};
 
 use super::covered_scopes::CoveredScopes;
+use super::key_cache::KeyCache;
 use super::{Backend, Storage, StorageError, TableSchema};
 use std::sync::Arc;
 
@@ -36,6 +37,8 @@ pub struct SqlStore {
     pub(crate) pool: Pool,
     /// Scopes known to be covered by an event (see `usage_write`).
     pub(super) covered_scopes: Arc<CoveredScopes>,
+    /// Live telemetry keys looked up in the last seconds (see `key_cache`).
+    pub(super) telemetry_keys: Arc<KeyCache>,
 }
 
 impl SqlStore {
@@ -43,6 +46,7 @@ impl SqlStore {
         SqlStore {
             pool: Pool::Sqlite(pool),
             covered_scopes: Arc::default(),
+            telemetry_keys: Arc::default(),
         }
     }
 
@@ -50,6 +54,7 @@ impl SqlStore {
         SqlStore {
             pool: Pool::Postgres(pool),
             covered_scopes: Arc::default(),
+            telemetry_keys: Arc::default(),
         }
     }
 

@@ -116,6 +116,9 @@ impl TelemetryKeyStore for SqlStore {
         &self,
         key_hash: &str,
     ) -> Result<Option<TelemetryKey>, StorageError> {
+        if let Some(key) = self.telemetry_keys.get(key_hash) {
+            return Ok(Some(key));
+        }
         let select = format!(
             "SELECT {COLUMNS} FROM telemetry_keys WHERE key_hash = $1 AND revoked_at_ms IS NULL"
         );
@@ -126,6 +129,9 @@ impl TelemetryKeyStore for SqlStore {
                 .await?;
             row.as_ref().map(telemetry_key).transpose()
         })?;
+        if let Some(key) = &found {
+            self.telemetry_keys.put(key_hash, key);
+        }
         Ok(found)
     }
 
@@ -207,6 +213,8 @@ impl TelemetryKeyStore for SqlStore {
                 audit_insert!(audit).execute(&mut *tx).await?;
             }
             tx.commit().await?;
+            // Refused from the next export on, in this process.
+            self.telemetry_keys.clear();
             Ok(Some(telemetry_key(&row)?))
         })
     }
