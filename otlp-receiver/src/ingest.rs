@@ -116,8 +116,12 @@ pub(crate) async fn ingest(
             org_id = tenant.org_id,
             stored = outcome.stored,
             duplicates = outcome.duplicates,
+            rejected = outcome.rejected,
             "export stored"
         );
+        if let Some(reason) = outcome.rejected_reason {
+            rejected.extend(std::iter::repeat_n(reason.to_owned(), outcome.rejected));
+        }
     }
     if !rejected.is_empty() {
         tracing::info!(org_id = tenant.org_id, rejected = rejected.len(), first = %rejected[0], "export partly rejected");

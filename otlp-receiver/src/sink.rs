@@ -19,6 +19,9 @@ pub struct StoreOutcome {
     pub stored: usize,
     /// Records already stored by an earlier (re-sent) export: changed nothing.
     pub duplicates: usize,
+    /// Records the sink refused for good (answered in `partial_success`, never retried), and why.
+    pub rejected: usize,
+    pub rejected_reason: Option<&'static str>,
 }
 
 /// Where usage records go. `store` returns only once the records are durably committed.

@@ -53,7 +53,7 @@ impl UsageSink for GatedSink {
         self.stored.fetch_add(records.len(), Ordering::SeqCst);
         Ok(StoreOutcome {
             stored: records.len(),
-            duplicates: 0,
+            ..StoreOutcome::default()
         })
     }
 }

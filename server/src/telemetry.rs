@@ -10,7 +10,7 @@ use otlp_receiver::{ReceiverError, StoreOutcome, Tenant, UsageRecord, UsageSink}
 use tokio::sync::{mpsc, oneshot};
 
 use crate::accounts::{authenticate_telemetry_key, record_telemetry_key_use};
-use crate::storage::{Storage, UsageBatch};
+use crate::storage::{Storage, StorageError, UsageBatch};
 
 /// Exports waiting for the writer; the receiver's in-flight limit keeps it from filling.
 const QUEUE: usize = 128;
@@ -89,13 +89,11 @@ async fn write(storage: Arc<dyn Storage>, mut queue: mpsc::Receiver<Job>) {
             }
             // One export's failure must not fail the others it was grouped with: alone, each
             // succeeds or fails on its own.
-            Err(error) if jobs.len() > 1 => {
+            Err(error) if jobs.len() > 1 || matches!(error, StorageError::SumOverflow(_)) => {
                 tracing::warn!(%error, exports = jobs.len(), "group commit failed; storing the exports one by one");
                 for job in jobs {
-                    let result = storage
-                        .store_usage(&[batch(&job)])
+                    let result = store_alone(storage.as_ref(), &job)
                         .await
-                        .map(|mut outcomes| outcomes.pop().unwrap_or_default())
                         .map_err(|e| e.to_string());
                     let _ = job.done.send(result);
                 }
@@ -107,6 +105,38 @@ async fn write(storage: Arc<dyn Storage>, mut queue: mpsc::Receiver<Job>) {
             }
         }
     }
+}
+
+/// Stores one export on its own. Records that would take a stored sum out of bounds (a
+/// permanent fault of theirs, which a retry cannot mend) are found by halving the records that
+/// fail, and rejected; the rest are stored. A failure of another kind fails the export, which
+/// the exporter retries (what was committed by then is recognised as stored).
+async fn store_alone(storage: &dyn Storage, job: &Job) -> Result<StoreOutcome, StorageError> {
+    let mut outcome = StoreOutcome::default();
+    let mut pending = vec![&job.records[..]];
+    while let Some(records) = pending.pop() {
+        let part = UsageBatch {
+            records,
+            ..batch(job)
+        };
+        match storage.store_usage(&[part]).await {
+            Ok(mut done) => {
+                let done = done.pop().unwrap_or_default();
+                outcome.stored += done.stored;
+                outcome.duplicates += done.duplicates;
+            }
+            Err(StorageError::SumOverflow(_)) if records.len() > 1 => {
+                let (first, second) = records.split_at(records.len() / 2);
+                pending.extend([second, first]);
+            }
+            Err(StorageError::SumOverflow(reason)) => {
+                outcome.rejected += 1;
+                outcome.rejected_reason = Some(reason);
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(outcome)
 }
 
 fn batch(job: &Job) -> UsageBatch<'_> {

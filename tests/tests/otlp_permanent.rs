@@ -1,13 +1,17 @@
 //! Records that can never be stored get a permanent, per-record answer (HTTP 200 with
 //! `partialSuccess`, never a retryable 503 that would make the exporter resend them forever),
 //! on SQLite and PostgreSQL alike: a time before 2020 or more than a day ahead, a NUL byte
-//! (PostgreSQL refuses it in text), a text over 256 bytes. The good record beside them is stored.
+//! (PostgreSQL refuses it in text), a text over 256 bytes, a record that would take a stored sum
+//! past its bound. The good records beside them are stored.
 
 use reckon_tests::otlp::{claude_code_request, now_ns, setup};
-use reckon_tests::{TestApp, TestDatabase, backend_tests};
+use reckon_tests::{Member, TestApp, TestDatabase, backend_tests};
 use serde_json::{Value, json};
 
-backend_tests!(unstorable_records_are_rejected_one_by_one_and_the_rest_is_stored);
+backend_tests!(
+    unstorable_records_are_rejected_one_by_one_and_the_rest_is_stored,
+    records_past_what_a_stored_sum_holds_are_rejected_and_the_rest_is_stored,
+);
 
 async fn post(app: &TestApp, key: &str, export: &Value) -> reqwest::Response {
     reckon_tests::http_client()
@@ -17,6 +21,17 @@ async fn post(app: &TestApp, key: &str, export: &Value) -> reqwest::Response {
         .send()
         .await
         .unwrap()
+}
+
+/// The usage rows by person of the UTC day of `at_ns`.
+async fn people_of_the_day(app: &TestApp, viewer: &Member, at_ns: i128) -> Vec<Value> {
+    let today = reconciler::UtcDay::from_unix_nanos(at_ns).unwrap();
+    let path = format!("/api/v1/usage?from={today}&to={today}&group_by=person");
+    let rows: Value = app
+        .send(app.authed(reqwest::Method::GET, &path, &viewer.token))
+        .await
+        .json();
+    rows["rows"].as_array().unwrap().clone()
 }
 
 /// `request` with the string attribute `key` set to `value`.
@@ -88,14 +103,46 @@ async fn unstorable_records_are_rejected_one_by_one_and_the_rest_is_stored(db: T
     // Sent again (as an exporter retrying would): the same answer, nothing counted twice.
     let again = post(&app, &key, &export).await;
     assert_eq!(again.status(), 200);
-    let today = reconciler::UtcDay::from_unix_nanos(now_ns()).unwrap();
-    let path = format!("/api/v1/usage?from={today}&to={today}&group_by=person");
-    let rows: Value = app
-        .send(app.authed(reqwest::Method::GET, &path, &viewer.token))
-        .await
-        .json();
-    let rows = rows["rows"].as_array().unwrap().clone();
+    let rows = people_of_the_day(&app, &viewer, now_ns()).await;
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["records"], 1, "{rows:?}");
     assert_eq!(rows[0]["tokens"]["input"], 100, "{rows:?}");
+}
+
+async fn records_past_what_a_stored_sum_holds_are_rejected_and_the_rest_is_stored(
+    db: TestDatabase,
+) {
+    let (key, viewer) = setup(&db).await;
+    let app = TestApp::spawn(&db).await;
+    // 40 requests of one person, model and day, each stating the largest cost a record may (a
+    // million dollars): the day's row holds 2^55 nano-dollars, about 36 of them.
+    let at = now_ns();
+    let mut export = claude_code_request(at, "ann@example.com", 100, Some("1000000"));
+    for n in 1..40 {
+        let more = claude_code_request(at + n, "ann@example.com", 100, Some("1000000"));
+        let records = more["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0].clone();
+        export["resourceLogs"][0]["scopeLogs"][0]["logRecords"]
+            .as_array_mut()
+            .unwrap()
+            .push(records);
+    }
+    for _ in 0..2 {
+        // The second time as an exporter retrying would: the same answer, nothing counted twice.
+        let answer = post(&app, &key, &export).await;
+        assert_eq!(answer.status(), 200, "a permanent answer");
+        let answer: Value = answer.json().await.unwrap();
+        assert_eq!(
+            answer["partialSuccess"]["rejectedLogRecords"], "4",
+            "{answer}"
+        );
+        let message = answer["partialSuccess"]["errorMessage"].as_str().unwrap();
+        assert!(
+            message.contains("4 × storing this record would take"),
+            "{message}"
+        );
+        let rows = people_of_the_day(&app, &viewer, at).await;
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0]["records"], 36, "{rows:?}");
+        assert_eq!(rows[0]["reported_cost_usd"], "36000000.00", "{rows:?}");
+    }
 }

@@ -12,6 +12,7 @@ backend_tests!(
     a_group_mixing_stored_and_new_events_stores_only_the_new_ones,
     hundreds_of_events_in_one_export_are_stored_once_each,
     rebuilt_rollups_equal_the_written_ones_and_leave_other_days_alone,
+    records_that_would_take_a_stored_sum_out_of_bounds_are_refused_and_change_nothing,
 );
 
 const DAY_START_NS: u64 = 1_795_305_600_000_000_000; // 2026-11-22T00:00:00Z
@@ -86,7 +87,11 @@ impl Fixture {
 }
 
 fn outcome(stored: usize, duplicates: usize) -> StoreOutcome {
-    StoreOutcome { stored, duplicates }
+    StoreOutcome {
+        stored,
+        duplicates,
+        ..StoreOutcome::default()
+    }
 }
 
 async fn a_group_mixing_stored_and_new_events_stores_only_the_new_ones(db: TestDatabase) {
@@ -226,5 +231,46 @@ async fn rebuilt_rollups_equal_the_written_ones_and_leave_other_days_alone(db: T
     let now = f.storage.usage(f.org_id, day, after, &all).await.unwrap();
     assert_eq!(records(&now), 6);
     assert_eq!(records(&whole_month(&f).await), 6);
+    f.storage.close().await;
+}
+
+/// Event `n` with the largest cost one record may state: a million dollars.
+fn costly(n: u64) -> UsageRecord {
+    UsageRecord {
+        reported_cost: Some(Usd::from_nanos(1_000_000_000_000_000)),
+        ..event(n)
+    }
+}
+
+async fn records_that_would_take_a_stored_sum_out_of_bounds_are_refused_and_change_nothing(
+    db: TestDatabase,
+) {
+    let f = Fixture::new(&db).await;
+    // 36 of them fit one day's row (3.6 × 10^16 nano-dollars, below 2^55); a 37th would not.
+    let fitting: Vec<UsageRecord> = (1..=36).map(costly).collect();
+    assert_eq!(f.store(&[fitting]).await, [outcome(36, 0)]);
+    let before = f.totals().await;
+    assert_eq!(before.2, 36_000_000_000_000_000);
+    let batch = [costly(37), event(38)];
+    let refused = f
+        .storage
+        .store_usage(&[UsageBatch {
+            org_id: f.org_id,
+            telemetry_key_id: f.key_id,
+            records: &batch,
+        }])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            reckon_server::storage::StorageError::SumOverflow(_)
+        ),
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("2^55"), "{refused}");
+    // Rolled back whole: the harmless record with it is not stored either, and nothing moved.
+    assert_eq!(f.totals().await, before);
+    assert_eq!(f.store(&[vec![event(38)]]).await, [outcome(1, 0)]);
     f.storage.close().await;
 }

@@ -23,6 +23,10 @@ pub enum StorageError {
     Conflict(String),
     #[error("this setup link is invalid, expired or already used; restart reckon to get a new one")]
     SetupToken,
+    /// A stored sum would pass [`super::MAX_STORED_SUM`]: a permanent fault of the records,
+    /// never retried (see `usage_write`).
+    #[error("{0}")]
+    SumOverflow(&'static str),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

@@ -10,6 +10,12 @@ use super::usage_sums::{DAILY_COLUMNS, MONTHLY_COLUMNS};
 /// Rows per multi-row statement at most (29 parameters at most each: within SQLite's and
 /// PostgreSQL's limits).
 pub(super) const ROWS_PER_STATEMENT: usize = 128;
+
+/// The largest magnitude a stored sum (records, tokens of a kind, nano-dollars) may reach in
+/// one daily, monthly or per-person row: 2^55, about 36 million dollars or 3.6 × 10^16 tokens. Far
+/// above any real organisation's day, and low enough that summing a year of such rows for a
+/// report cannot overflow 64 bits.
+pub const MAX_STORED_SUM: i64 = 1 << 55;
 /// Idempotent statements are padded to a multiple of this many rows.
 const PAD_TO: usize = 16;
 
@@ -145,9 +151,10 @@ fn build(which: BatchSql, rows: usize, backend: Backend) -> String {
             format!(
                 "INSERT INTO usage_rollups ({ROLLUP_COLUMNS}) VALUES {} \
                  ON CONFLICT (org_id, day, provider, tool, model, person, team, label) \
-                 DO UPDATE SET {}",
+                 DO UPDATE SET {} WHERE {}",
                 values(ROLLUP_COLUMNS.split(',').count()),
-                sums.join(", ")
+                sums.join(", "),
+                within_bounds("usage_rollups", ROLLUP_COLUMNS, 8)
             )
         }
         BatchSql::AddToDaily => {
@@ -158,9 +165,11 @@ fn build(which: BatchSql, rows: usize, backend: Backend) -> String {
                 .collect();
             format!(
                 "INSERT INTO usage_daily ({DAILY_COLUMNS}) VALUES {} \
-                 ON CONFLICT (org_id, day, provider, tool, model, label) DO UPDATE SET {}",
+                 ON CONFLICT (org_id, day, provider, tool, model, label) DO UPDATE SET {} \
+                 WHERE {}",
                 values(DAILY_COLUMNS.split(',').count()),
-                sums.join(", ")
+                sums.join(", "),
+                within_bounds("usage_daily", DAILY_COLUMNS, 6)
             )
         }
         BatchSql::AddToMonthly => {
@@ -172,9 +181,10 @@ fn build(which: BatchSql, rows: usize, backend: Backend) -> String {
             format!(
                 "INSERT INTO usage_monthly ({MONTHLY_COLUMNS}) VALUES {} \
                  ON CONFLICT (org_id, month, provider, tool, model, person, team, label) \
-                 DO UPDATE SET {}",
+                 DO UPDATE SET {} WHERE {}",
                 values(MONTHLY_COLUMNS.split(',').count()),
-                sums.join(", ")
+                sums.join(", "),
+                within_bounds("usage_monthly", MONTHLY_COLUMNS, 8)
             )
         }
         BatchSql::AddLinks => format!(
@@ -183,6 +193,20 @@ fn build(which: BatchSql, rows: usize, backend: Backend) -> String {
             values(3)
         ),
     }
+}
+
+/// The condition of a sums upsert: every sum stays within [`MAX_STORED_SUM`] either way. A row
+/// it fails is left as it is and not counted as affected, which the writer checks. (Stored sums
+/// and changes are both within the bound, so the additions cannot overflow.)
+fn within_bounds(table: &str, columns: &str, keys: usize) -> String {
+    columns
+        .split(", ")
+        .skip(keys)
+        .map(|c| {
+            format!("{table}.{c} + excluded.{c} BETWEEN -{MAX_STORED_SUM} AND {MAX_STORED_SUM}")
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
 }
 
 #[cfg(test)]
@@ -236,8 +260,10 @@ mod tests {
             "{sql}"
         );
         assert!(
-            sql.ends_with("reported_cost_nanos = usage_rollups.reported_cost_nanos + excluded.reported_cost_nanos"),
+            sql.contains("reported_cost_nanos = usage_rollups.reported_cost_nanos + excluded.reported_cost_nanos WHERE"),
             "{sql}"
         );
+        // Every sum is kept within bounds (see `within_bounds`).
+        assert_eq!(sql.matches(" BETWEEN -").count(), 8, "{sql}");
     }
 }

@@ -20,11 +20,34 @@ use super::usage_rows::{
     EventRow, RollupChanges, SERIES_UPSERT, TOKEN_COLUMNS, bind_event, bind_rollup, contribution,
     contribution_of_row, nanos, series_state, signed,
 };
+use super::usage_sql::MAX_STORED_SUM;
 use super::usage_sql::{BatchSql, batch_sql, exact_chunks, padded, padded_chunks};
 use super::usage_sums::{
     BUMP_USAGE_VERSION, IdentityLinks, as_keyed, daily_changes, monthly_changes,
 };
 use super::{Backend, Storage, StorageError, now_ms};
+
+/// Why records that would take a stored sum out of bounds are refused.
+pub const SUM_OVERFLOW: &str = "storing this record would take a daily or monthly sum of reckon \
+    past 2^55 (tokens, records or nano-dollars); it is not stored";
+
+/// Whether a change is itself beyond what a stored sum may hold.
+fn out_of_bounds(sums: &super::usage_rows::RollupSums) -> bool {
+    let (records, tokens, cost) = sums;
+    std::iter::once(records)
+        .chain(tokens)
+        .chain(std::iter::once(cost))
+        .any(|v| v.unsigned_abs() > MAX_STORED_SUM.unsigned_abs())
+}
+
+/// An upsert of sums changed every row it was given, or one would have left the bounds (the
+/// transaction is then dropped, which rolls it back).
+fn within_bounds(affected: u64, rows: usize) -> Result<(), StorageError> {
+    match affected == rows as u64 {
+        true => Ok(()),
+        false => Err(StorageError::SumOverflow(SUM_OVERFLOW)),
+    }
+}
 
 /// Whether the event path looks up which keys are already stored before inserting.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -307,16 +330,24 @@ impl SqlStore {
                 }
             }
             let rollups: Vec<_> = changes.rows().collect();
+            let daily = daily_changes(&rollups);
+            let monthly = monthly_changes(&rollups);
+            let mut all_changes = rollups.iter().map(|(_, _, sums)| *sums);
+            let mut coarser = daily.iter().map(|(_, _, sums)| sums);
+            if all_changes.any(out_of_bounds)
+                || coarser.any(out_of_bounds)
+                || monthly.iter().any(|(_, _, sums)| out_of_bounds(sums))
+            {
+                return Err(StorageError::SumOverflow(SUM_OVERFLOW));
+            }
             for chunk in exact_chunks(&rollups) {
                 let mut query =
                     sqlx::query(batch_sql(BatchSql::AddToRollups, chunk.len(), backend));
                 for (org_id, key, sums) in chunk {
                     query = bind_rollup!(query, *org_id, key, sums);
                 }
-                query.execute(&mut *tx).await?;
+                within_bounds(query.execute(&mut *tx).await?.rows_affected(), chunk.len())?;
             }
-            let daily = daily_changes(&rollups);
-            let monthly = monthly_changes(&rollups);
             for (which, rows) in [
                 (BatchSql::AddToDaily, as_keyed(&daily)),
                 (BatchSql::AddToMonthly, as_keyed(&monthly)),
@@ -338,7 +369,7 @@ impl SqlStore {
                             .bind(sums.1[5])
                             .bind(sums.2);
                     }
-                    query.execute(&mut *tx).await?;
+                    within_bounds(query.execute(&mut *tx).await?.rows_affected(), chunk.len())?;
                 }
             }
             let links = links.rows();
