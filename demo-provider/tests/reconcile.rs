@@ -15,7 +15,7 @@ use billing::openai::OpenAiSource;
 use billing::{BillingLine, BillingSource, DayRange, HttpSettings, NoProgress, Pacer, Secret};
 use demo_provider::Export;
 use demo_provider::server::{self, DemoServer, credentials};
-use otlp_receiver::{map_logs, map_traces};
+use otlp_receiver::{WorkLimits, map_logs, map_traces};
 use reconciler::reconcile::{
     BilledLine, Coverage, Inputs, ObservedLine, Reason, Row, Status, Tolerance, WriteOff, reconcile,
 };
@@ -87,8 +87,8 @@ fn observed() -> Vec<ObservedLine> {
     let mut lines = Vec::new();
     for export in demo().telemetry() {
         let mapped = match &export {
-            Export::Logs(request) => map_logs(request),
-            Export::Traces(request) => map_traces(request),
+            Export::Logs(request) => map_logs(request, &WorkLimits::default()),
+            Export::Traces(request) => map_traces(request, &WorkLimits::default()),
         };
         lines.extend(mapped.records.into_iter().map(|r| ObservedLine {
             day: UtcDay::from_unix_nanos(i128::from(r.occurred_at_ns)).unwrap(),

@@ -8,7 +8,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use demo_provider::Export;
-use otlp_receiver::{IdempotencyKey, UsageRecord, map_logs, map_traces};
+use otlp_receiver::{IdempotencyKey, UsageRecord, WorkLimits, map_logs, map_traces};
 use reconciler::{Catalogue, Provider, Tier, TokenCounts, Tool, Usd, UtcDay};
 
 use common::{calls, demo, sum};
@@ -18,8 +18,8 @@ fn mapped_records() -> Vec<UsageRecord> {
     let mut records = Vec::new();
     for export in demo().telemetry() {
         let mapped = match &export {
-            Export::Logs(request) => map_logs(request),
-            Export::Traces(request) => map_traces(request),
+            Export::Logs(request) => map_logs(request, &WorkLimits::default()),
+            Export::Traces(request) => map_traces(request, &WorkLimits::default()),
         };
         assert!(
             mapped.rejected.is_empty(),

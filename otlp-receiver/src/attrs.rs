@@ -7,47 +7,46 @@ use std::collections::HashMap;
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
 
-/// The most attributes one record, data point or resource may carry; an item with more is
-/// rejected on its own (real ones carry a few dozen).
-pub const MAX_ATTRIBUTES: usize = 1_000;
-/// How deeply one attribute's value may nest arrays and maps in each other.
-pub const MAX_VALUE_DEPTH: usize = 20;
+use crate::limits::WorkLimits;
 
-/// Why an item's attributes are over the per-item caps, if they are.
-pub(crate) fn over_caps(attributes: &[KeyValue], item: &str) -> Option<String> {
-    if attributes.len() > MAX_ATTRIBUTES {
+/// Why an item's attributes are over the per-item caps of `limits`, if they are: more
+/// attributes than it allows (real items carry a few dozen), or a value nesting arrays and maps
+/// deeper.
+pub(crate) fn over_caps(
+    attributes: &[KeyValue],
+    item: &str,
+    limits: &WorkLimits,
+) -> Option<String> {
+    let (max, cap) = (limits.max_attributes, limits.max_value_depth);
+    if attributes.len() > max {
         return Some(format!(
-            "{item} has {} attributes, more than {MAX_ATTRIBUTES}",
+            "{item} has {} attributes, more than {max}",
             attributes.len()
         ));
     }
     attributes
         .iter()
-        .any(|kv| {
-            kv.value
-                .as_ref()
-                .is_some_and(|v| depth(v, 0) > MAX_VALUE_DEPTH)
-        })
-        .then(|| format!("an attribute of {item} nests values more than {MAX_VALUE_DEPTH} deep"))
+        .any(|kv| kv.value.as_ref().is_some_and(|v| depth(v, 0, cap) > cap))
+        .then(|| format!("an attribute of {item} nests values more than {cap} deep"))
 }
 
-/// How deeply `value` nests (a scalar is 1); stops counting past the cap.
-fn depth(value: &AnyValue, above: usize) -> usize {
-    if above > MAX_VALUE_DEPTH {
+/// How deeply `value` nests (a scalar is 1); stops counting past `cap`.
+fn depth(value: &AnyValue, above: usize, cap: usize) -> usize {
+    if above > cap {
         return above;
     }
     let inner = match &value.value {
         Some(Value::ArrayValue(array)) => array
             .values
             .iter()
-            .map(|v| depth(v, above + 1))
+            .map(|v| depth(v, above + 1, cap))
             .max()
             .unwrap_or(above + 1),
         Some(Value::KvlistValue(list)) => list
             .values
             .iter()
             .filter_map(|kv| kv.value.as_ref())
-            .map(|v| depth(v, above + 1))
+            .map(|v| depth(v, above + 1, cap))
             .max()
             .unwrap_or(above + 1),
         _ => above + 1,

@@ -8,6 +8,7 @@ use prost::Message;
 use crate::ReceiverError;
 use crate::ingest::Export;
 use crate::json::Layout;
+use crate::limits::WorkLimits;
 use crate::structure::Signal;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,12 +72,13 @@ pub(crate) struct Decoded<T> {
 pub(crate) fn decode<T: Message + Default + Layout>(
     body: &[u8],
     encoding: Encoding,
+    limits: &WorkLimits,
 ) -> Result<Decoded<T>, ReceiverError> {
     match encoding {
         Encoding::Protobuf => {
             // Measured on the wire first: a flood of empty entries is refused before prost
             // allocates a struct for each.
-            crate::structure::check(body, T::SIGNAL)?;
+            crate::structure::check(body, T::SIGNAL, limits)?;
             T::decode(body)
                 .map(|message| Decoded {
                     message,
@@ -87,7 +89,7 @@ pub(crate) fn decode<T: Message + Default + Layout>(
                 })
         }
         Encoding::Json => {
-            let (message, rejected) = crate::json::decode(body)?;
+            let (message, rejected) = crate::json::decode(body, limits)?;
             Ok(Decoded { message, rejected })
         }
     }
@@ -98,18 +100,19 @@ pub(crate) fn decode_export(
     body: &[u8],
     encoding: Encoding,
     signal: Signal,
+    limits: &WorkLimits,
 ) -> Result<(Export, Vec<String>), ReceiverError> {
     Ok(match signal {
         Signal::Logs => {
-            let d = decode(body, encoding)?;
+            let d = decode(body, encoding, limits)?;
             (Export::Logs(d.message), d.rejected)
         }
         Signal::Metrics => {
-            let d = decode(body, encoding)?;
+            let d = decode(body, encoding, limits)?;
             (Export::Metrics(d.message), d.rejected)
         }
         Signal::Traces => {
-            let d = decode(body, encoding)?;
+            let d = decode(body, encoding, limits)?;
             (Export::Traces(d.message), d.rejected)
         }
     })
@@ -139,7 +142,8 @@ mod tests {
               {"asInt":"abc","timeUnixNano":"1"},
               {"asDouble":"NaN","timeUnixNano":"1"},
               {"asDouble":1.5,"timeUnixNano":"abc"}]}}]}]}]}"#;
-        let decoded: Decoded<ExportMetricsServiceRequest> = decode(body, Encoding::Json).unwrap();
+        let decoded: Decoded<ExportMetricsServiceRequest> =
+            decode(body, Encoding::Json, &WorkLimits::default()).unwrap();
         assert_eq!(decoded.rejected.len(), 3, "{:?}", decoded.rejected);
         let metric = &decoded.message.resource_metrics[0].scope_metrics[0].metrics[0];
         let Some(opentelemetry_proto::tonic::metrics::v1::metric::Data::Sum(sum)) = &metric.data
@@ -151,14 +155,18 @@ mod tests {
 
     #[test]
     fn snake_case_and_nulls_are_handled() {
-        let error =
-            decode::<ExportMetricsServiceRequest>(br#"{"resource_metrics":[]}"#, Encoding::Json)
-                .err()
-                .unwrap();
+        let error = decode::<ExportMetricsServiceRequest>(
+            br#"{"resource_metrics":[]}"#,
+            Encoding::Json,
+            &WorkLimits::default(),
+        )
+        .err()
+        .unwrap();
         assert!(error.to_string().contains("camelCase"));
         let ok = decode::<ExportMetricsServiceRequest>(
             br#"{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"m","description":null}]}]}]}"#,
             Encoding::Json,
+            &WorkLimits::default(),
         );
         assert!(ok.is_ok());
     }

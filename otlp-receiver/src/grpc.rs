@@ -194,9 +194,10 @@ async fn prepare(
         Ok(Ok(collected)) => collected.to_bytes(),
     };
     let inflated_limit = receiver.limits.max_decompressed_bytes;
+    let work = receiver.limits.work;
     tokio::task::spawn_blocking(move || {
         let message = message_of(&bytes, encoding.as_deref(), inflated_limit)?;
-        decode_export(&message, Encoding::Protobuf, signal).map(|(export, _)| export)
+        decode_export(&message, Encoding::Protobuf, signal, &work).map(|(export, _)| export)
     })
     .await
     .map_err(|e| ReceiverError::InvalidArgument(format!("the export could not be decoded: {e}")))?

@@ -19,34 +19,6 @@ use crate::json::{remove_nulls, signal_of as json_signal};
 use crate::structure::Signal;
 use crate::{Receiver, ReceiverError};
 
-/// Size and concurrency limits of the receiver.
-#[derive(Clone, Copy, Debug)]
-pub struct ReceiverLimits {
-    /// Largest request body as sent (compressed or not).
-    pub max_body_bytes: usize,
-    /// Largest body after gzip decompression.
-    pub max_decompressed_bytes: usize,
-    /// Exports under way at the same time (from the key check to the answer); more are answered
-    /// 503 / UNAVAILABLE with a retry delay.
-    pub max_in_flight: usize,
-    /// How many of those one organisation, or one client address, may hold.
-    pub max_in_flight_share: usize,
-    /// A body must have arrived within this after its headers.
-    pub body_read_timeout: std::time::Duration,
-}
-
-impl Default for ReceiverLimits {
-    fn default() -> ReceiverLimits {
-        ReceiverLimits {
-            max_body_bytes: 8 * 1024 * 1024,
-            max_decompressed_bytes: 64 * 1024 * 1024,
-            max_in_flight: 64,
-            max_in_flight_share: 16,
-            body_read_timeout: std::time::Duration::from_secs(30),
-        }
-    }
-}
-
 /// The OTLP/HTTP routes.
 pub fn http_router(receiver: Receiver) -> Router {
     Router::new()
@@ -96,6 +68,7 @@ async fn export(
             })??;
         // Inflating, routing and decoding on the blocking pool too (see `ingest`).
         let inflated_limit = receiver.limits.max_decompressed_bytes;
+        let work = receiver.limits.work;
         let (signal, export, rejected) = tokio::task::spawn_blocking(move || {
             let body = match gzip {
                 true => gunzip(&body, inflated_limit)?,
@@ -105,7 +78,7 @@ async fn export(
                 Some(signal) => signal,
                 None => routed_signal(&body, encoding)?,
             };
-            let (export, rejected) = decode_export(&body, encoding, signal)?;
+            let (export, rejected) = decode_export(&body, encoding, signal, &work)?;
             Ok::<_, ReceiverError>((signal, export, rejected))
         })
         .await

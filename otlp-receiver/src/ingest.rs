@@ -88,11 +88,14 @@ pub(crate) async fn ingest(
     let Mapped {
         records,
         rejected: unusable,
-    } = tokio::task::spawn_blocking(move || match &export {
-        Export::Logs(request) => map_logs(request),
-        Export::Metrics(request) => map_metrics(request),
-        Export::Traces(request) => map_traces(request),
-    })
+    } = {
+        let limits = receiver.limits.work;
+        tokio::task::spawn_blocking(move || match &export {
+            Export::Logs(request) => map_logs(request, &limits),
+            Export::Metrics(request) => map_metrics(request, &limits),
+            Export::Traces(request) => map_traces(request, &limits),
+        })
+    }
     .await
     .map_err(|e| ReceiverError::InvalidArgument(format!("the export could not be mapped: {e}")))?;
     rejected.extend(unusable.into_iter().map(|r| r.reason));

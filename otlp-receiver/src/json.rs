@@ -31,10 +31,8 @@ pub(crate) use layout::Layout;
 pub(crate) use normalise::remove_nulls;
 
 use crate::ReceiverError;
-use crate::structure::{LEVELS, MAX_DECODED_BYTES, MAX_ENTRIES};
-
-/// What one record's `Value` may cost while it is held (a metric carries its data points).
-pub const MAX_RECORD_VALUE_BYTES: usize = 64 * 1024 * 1024;
+use crate::limits::WorkLimits;
+use crate::structure::{LEVELS, too_large, too_many};
 
 /// Estimated cost of a `Value` node while held, of a non-empty object on top, and of each of its
 /// entries (serde_json's map is a B-tree of 11-entry nodes).
@@ -45,8 +43,8 @@ const VALUE_ENTRY: usize = 64;
 const DECODED_NODE: usize = 64;
 
 /// The counts and budgets of one export being read.
-#[derive(Default)]
 struct Census {
+    limits: WorkLimits,
     entries: [Cell<usize>; 5],
     decoded: Cell<usize>,
     record_value: Cell<usize>,
@@ -65,11 +63,8 @@ impl Census {
     fn count<E: de::Error>(&self, level: usize, by: usize) -> Result<(), E> {
         let cell = &self.entries[level];
         cell.set(cell.get().saturating_add(by));
-        if cell.get() > MAX_ENTRIES {
-            let what = LEVELS[level];
-            return Err(self.stop(format!(
-                "the export holds more than {MAX_ENTRIES} {what}; send smaller batches"
-            )));
+        if cell.get() > self.limits.max_entries {
+            return Err(self.stop(too_many(&self.limits, LEVELS[level])));
         }
         Ok(())
     }
@@ -79,25 +74,34 @@ impl Census {
             .set(self.record_value.get().saturating_add(held + text));
         self.decoded
             .set(self.decoded.get().saturating_add(DECODED_NODE + text));
-        if self.record_value.get() > MAX_RECORD_VALUE_BYTES {
+        // One record's value, while it is held, may take a quarter of the export's budget.
+        let record_budget = self.limits.max_decoded_bytes / 4;
+        if self.record_value.get() > record_budget {
             return Err(self.stop(format!(
                 "one record of the export would take more than {} MiB to read; send smaller batches",
-                MAX_RECORD_VALUE_BYTES / (1024 * 1024)
+                record_budget / (1024 * 1024)
             )));
         }
-        if self.decoded.get() > MAX_DECODED_BYTES {
-            return Err(self.stop(format!(
-                "the export would take more than {} MiB to decode; send smaller batches",
-                MAX_DECODED_BYTES / (1024 * 1024)
-            )));
+        if self.decoded.get() > self.limits.max_decoded_bytes {
+            return Err(self.stop(too_large(&self.limits)));
         }
         Ok(())
     }
 }
 
 /// A decoded JSON export and the data points normalising took out.
-pub(crate) fn decode<T: Layout>(body: &[u8]) -> Result<(T, Vec<String>), ReceiverError> {
-    let census = Census::default();
+pub(crate) fn decode<T: Layout>(
+    body: &[u8],
+    limits: &WorkLimits,
+) -> Result<(T, Vec<String>), ReceiverError> {
+    let census = Census {
+        limits: *limits,
+        entries: Default::default(),
+        decoded: Cell::default(),
+        record_value: Cell::default(),
+        rejected: RefCell::default(),
+        over: RefCell::default(),
+    };
     let mut reader = serde_json::Deserializer::from_slice(body);
     let result = ExportSeed::<T>(&census, PhantomData)
         .deserialize(&mut reader)

@@ -13,6 +13,7 @@ mod grpc;
 mod http;
 mod ingest;
 mod json;
+mod limits;
 mod map;
 mod model;
 mod sink;
@@ -20,7 +21,8 @@ mod structure;
 
 pub use error::ReceiverError;
 pub use grpc::grpc_services;
-pub use http::{ReceiverLimits, http_router};
+pub use http::http_router;
+pub use limits::{MAX_NESTING, ReceiverLimits, WorkLimits};
 pub use map::map_logs;
 pub use map::map_metrics;
 pub use map::map_traces;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::http::ReceiverLimits;
+use crate::limits::ReceiverLimits;
 use crate::{ReceiverError, UsageRecord};
 
 /// The organisation a telemetry key belongs to.

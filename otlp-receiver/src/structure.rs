@@ -14,16 +14,7 @@ use opentelemetry_proto::tonic::resource::v1 as resource;
 use opentelemetry_proto::tonic::trace::v1 as trace;
 
 use crate::ReceiverError;
-
-/// Entries one export may hold at each counted level (resource entries, scope entries,
-/// records, metrics, data points): far above what real exporters send (the OpenTelemetry
-/// Collector batches 8,192 records), far below what decoding cheaply could not.
-pub const MAX_ENTRIES: usize = 200_000;
-/// What decoding one export may allocate, as estimated from its wire form: a real batch of
-/// 8,192 records takes a few tens of MiB.
-pub const MAX_DECODED_BYTES: usize = 256 * 1024 * 1024;
-/// How deeply messages may nest (values in values in …): prost's own recursion limit.
-pub const MAX_NESTING: u32 = 100;
+use crate::limits::{MAX_NESTING, WorkLimits};
 
 /// The OTLP messages, as far as their cost is concerned.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -201,8 +192,8 @@ enum Stop {
     TooLarge,
 }
 
-#[derive(Default)]
 struct Census {
+    limits: WorkLimits,
     entries: [usize; 5],
     decoded_bytes: usize,
 }
@@ -210,7 +201,7 @@ struct Census {
 impl Census {
     fn charge(&mut self, bytes: usize) -> Result<(), Stop> {
         self.decoded_bytes = self.decoded_bytes.saturating_add(bytes);
-        if self.decoded_bytes > MAX_DECODED_BYTES {
+        if self.decoded_bytes > self.limits.max_decoded_bytes {
             return Err(Stop::TooLarge);
         }
         Ok(())
@@ -222,7 +213,7 @@ impl Census {
         }
         if let Some(level) = kind.level() {
             self.entries[level] += 1;
-            if self.entries[level] > MAX_ENTRIES {
+            if self.entries[level] > self.limits.max_entries {
                 return Err(Stop::TooMany(LEVELS[level]));
             }
         }
@@ -306,26 +297,37 @@ fn varint(bytes: &mut &[u8]) -> Option<u64> {
 }
 
 /// Walks `body` as an export of `signal`; refuses it (400, a permanent answer) when a level
-/// holds more than [`MAX_ENTRIES`], when decoding it would allocate more than
-/// [`MAX_DECODED_BYTES`], when it nests deeper than [`MAX_NESTING`], or when it is not
-/// well-formed (prost would refuse it too, but only after decoding every entry before the fault).
-pub(crate) fn check(body: &[u8], signal: Signal) -> Result<(), ReceiverError> {
-    let mut census = Census::default();
+/// holds more than the limits' entries, when decoding it would allocate more than their bytes,
+/// when it nests deeper than [`MAX_NESTING`], or when it is not well-formed (prost would refuse
+/// it too, but only after decoding every entry before the fault).
+pub(crate) fn check(body: &[u8], signal: Signal, limits: &WorkLimits) -> Result<(), ReceiverError> {
+    let mut census = Census {
+        limits: *limits,
+        entries: [0; 5],
+        decoded_bytes: 0,
+    };
     census.walk(body, Kind::Export(signal), 0).map_err(|stop| {
         ReceiverError::InvalidArgument(match stop {
             Stop::Malformed => "the protobuf body is malformed".to_owned(),
             Stop::TooDeep => {
                 format!("the export nests values more than {MAX_NESTING} levels deep")
             }
-            Stop::TooMany(what) => {
-                format!("the export holds more than {MAX_ENTRIES} {what}; send smaller batches")
-            }
-            Stop::TooLarge => format!(
-                "the export would take more than {} MiB to decode; send smaller batches",
-                MAX_DECODED_BYTES / (1024 * 1024)
-            ),
+            Stop::TooMany(what) => too_many(limits, what),
+            Stop::TooLarge => too_large(limits),
         })
     })
+}
+
+/// The answer to an export with more entries at a level than the limits allow.
+pub(crate) fn too_many(limits: &WorkLimits, what: &str) -> String {
+    let max = limits.max_entries;
+    format!("the export holds more than {max} {what}; send smaller batches")
+}
+
+/// The answer to an export that would take more to decode than the limits allow.
+pub(crate) fn too_large(limits: &WorkLimits) -> String {
+    let mib = limits.max_decoded_bytes / (1024 * 1024);
+    format!("the export would take more than {mib} MiB to decode; send smaller batches")
 }
 
 #[cfg(test)]

@@ -196,7 +196,10 @@ async fn storage_only(clients: usize, exports: usize) -> f64 {
         .unwrap();
     let batches: Vec<_> = (0..clients)
         .flat_map(|c| {
-            (0..exports / clients).map(move |n| otlp_receiver::map_logs(&export(c, n)).records)
+            (0..exports / clients).map(move |n| {
+                otlp_receiver::map_logs(&export(c, n), &otlp_receiver::WorkLimits::default())
+                    .records
+            })
         })
         .collect();
     let started = Instant::now();

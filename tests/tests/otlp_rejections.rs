@@ -349,3 +349,68 @@ async fn a_key_revoked_through_the_server_is_refused_at_once() {
     assert!(revoked.status < 300, "{}", revoked.status);
     assert_eq!(send().await, 401);
 }
+
+/// The work limits are settings: lowered, an export with more records than allowed is refused
+/// with 400 and a record with more attributes is rejected on its own, the rest stored.
+#[tokio::test]
+async fn lowered_work_limits_refuse_exports_and_reject_items_as_set() {
+    let db = TestDatabase::sqlite();
+    let (key, viewer) = setup(&db).await;
+    let app = TestApp::spawn_with(
+        &db,
+        &["--otlp-max-entries", "3", "--otlp-max-attributes", "16"],
+        &[],
+    )
+    .await;
+    let at = reckon_tests::otlp::now_ns();
+    let request =
+        |n: i128| reckon_tests::otlp::claude_code_request(at + n, "ann@example.com", 10, None);
+    let with_records = |count: i128, extra: usize| {
+        let mut export = request(0);
+        let records = export["resourceLogs"][0]["scopeLogs"][0]["logRecords"]
+            .as_array_mut()
+            .unwrap();
+        for n in 1..count {
+            records.push(request(n)["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0].clone());
+        }
+        let attributes = records[0]["attributes"].as_array_mut().unwrap();
+        for n in 0..extra {
+            attributes.push(json!({ "key": format!("x.{n}"), "value": { "stringValue": "x" } }));
+        }
+        export
+    };
+    let post = async |export: &Value| {
+        let answer = reckon_tests::http_client()
+            .post(format!("{}/v1/logs", app.otlp_http_url()))
+            .header("authorization", format!("Bearer {key}"))
+            .json(export)
+            .send()
+            .await
+            .unwrap();
+        (
+            answer.status().as_u16(),
+            answer.json::<Value>().await.unwrap(),
+        )
+    };
+    let (status, body) = post(&with_records(4, 0)).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than 3 records"),
+        "{body}"
+    );
+    let (status, body) = post(&with_records(3, 16)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["partialSuccess"]["rejectedLogRecords"], "1", "{body}");
+    let message = body["partialSuccess"]["errorMessage"].as_str().unwrap();
+    assert!(message.contains("more than 16"), "{message}");
+    let today = reconciler::UtcDay::from_unix_nanos(at).unwrap();
+    let path = format!("/api/v1/usage?from={today}&to={today}&group_by=person");
+    let rows: Value = app
+        .send(app.authed(reqwest::Method::GET, &path, &viewer.token))
+        .await
+        .json();
+    assert_eq!(rows["rows"][0]["records"], 2, "{rows}");
+}

@@ -106,3 +106,12 @@ fn help_documents_every_command_and_flag() {
         );
     }
 }
+
+#[test]
+fn a_value_depth_past_what_prost_decodes_is_refused() {
+    let db = TestDatabase::sqlite();
+    let output = TestApp::run_serve(&db, &["--otlp-max-value-depth", "101"], &[]);
+    output.assert_refused(&["--otlp-max-value-depth", "101", "at most 100"]);
+    let output = TestApp::run_serve(&db, &["--otlp-max-entries", "0"], &[]);
+    output.assert_refused(&["--otlp-max-entries", "at least 1"]);
+}

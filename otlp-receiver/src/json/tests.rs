@@ -2,6 +2,12 @@
 //! entries and records too large to hold before they cost more than the budgets.
 
 use super::*;
+
+const MAX_ENTRIES: usize = 200_000;
+
+fn read<T: Layout>(body: &[u8]) -> Result<(T, Vec<String>), ReceiverError> {
+    decode(body, &WorkLimits::default())
+}
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -24,7 +30,7 @@ fn batch(records: usize) -> String {
 #[test]
 fn a_collector_batch_reads_as_the_whole_document_did() {
     let body = batch(8_192);
-    let (streamed, rejected): (ExportLogsServiceRequest, _) = decode(body.as_bytes()).unwrap();
+    let (streamed, rejected): (ExportLogsServiceRequest, _) = read(body.as_bytes()).unwrap();
     assert!(rejected.is_empty());
     let mut whole: Value = serde_json::from_str(&body).unwrap();
     remove_nulls(&mut whole);
@@ -42,7 +48,7 @@ fn floods_of_entries_are_refused_by_count() {
         r#"{{"resourceLogs":[{}]}}"#,
         vec!["{}"; MAX_ENTRIES + 1].join(",")
     );
-    let error = decode::<ExportLogsServiceRequest>(flood.as_bytes()).unwrap_err();
+    let error = read::<ExportLogsServiceRequest>(flood.as_bytes()).unwrap_err();
     assert_eq!(
         error.to_string(),
         "the export holds more than 200000 resource entries; send smaller batches"
@@ -51,7 +57,7 @@ fn floods_of_entries_are_refused_by_count() {
         r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
         vec!["{}"; MAX_ENTRIES + 1].join(",")
     );
-    let error = decode::<ExportTraceServiceRequest>(spans.as_bytes()).unwrap_err();
+    let error = read::<ExportTraceServiceRequest>(spans.as_bytes()).unwrap_err();
     assert!(error.to_string().contains("200000 records"), "{error}");
     // Points in several metrics (one metric's points are held at once, within its budget).
     let metric = format!(
@@ -62,7 +68,7 @@ fn floods_of_entries_are_refused_by_count() {
         r#"{{"resourceMetrics":[{{"scopeMetrics":[{{"metrics":[{}]}}]}}]}}"#,
         vec![metric; 4].join(",")
     );
-    let error = decode::<ExportMetricsServiceRequest>(points.as_bytes()).unwrap_err();
+    let error = read::<ExportMetricsServiceRequest>(points.as_bytes()).unwrap_err();
     assert!(error.to_string().contains("200000 data points"), "{error}");
 }
 
@@ -73,28 +79,28 @@ fn a_record_too_large_to_hold_is_refused_while_it_is_read() {
     let body = format!(
         r#"{{"resourceLogs":[{{"scopeLogs":[{{"logRecords":[{{"body":{{"kvlistValue":{{"values":[{attributes}]}}}}}}]}}]}}]}}"#
     );
-    let error = decode::<ExportLogsServiceRequest>(body.as_bytes()).unwrap_err();
+    let error = read::<ExportLogsServiceRequest>(body.as_bytes()).unwrap_err();
     assert!(error.to_string().contains("MiB to read"), "{error}");
 }
 
 #[test]
 fn nulls_and_misspellings_read_as_before() {
     let (empty, _): (ExportLogsServiceRequest, _) =
-        decode(br#"{"resourceLogs":null,"other":[1,2]}"#).unwrap();
+        read(br#"{"resourceLogs":null,"other":[1,2]}"#).unwrap();
     assert!(empty.resource_logs.is_empty());
-    let error = decode::<ExportLogsServiceRequest>(br#"{"resource_logs":[]}"#).unwrap_err();
+    let error = read::<ExportLogsServiceRequest>(br#"{"resource_logs":[]}"#).unwrap_err();
     assert!(error.to_string().contains("camelCase"), "{error}");
-    let error = decode::<ExportLogsServiceRequest>(
+    let error = read::<ExportLogsServiceRequest>(
         br#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[null]}]}]}"#,
     )
     .unwrap_err();
     assert!(error.to_string().contains("not an OTLP export"), "{error}");
-    let error = decode::<ExportLogsServiceRequest>(br#"{"resourceLogs":[}"#).unwrap_err();
+    let error = read::<ExportLogsServiceRequest>(br#"{"resourceLogs":[}"#).unwrap_err();
     assert!(
         error.to_string().contains("JSON body is malformed"),
         "{error}"
     );
-    let error = decode::<ExportLogsServiceRequest>(br#"{"resourceLogs":[]} x"#).unwrap_err();
+    let error = read::<ExportLogsServiceRequest>(br#"{"resourceLogs":[]} x"#).unwrap_err();
     assert!(
         error.to_string().contains("JSON body is malformed"),
         "{error}"

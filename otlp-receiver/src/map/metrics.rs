@@ -20,7 +20,7 @@ use super::series::{Series, SeriesStart};
 use super::support::{checked_cost, checked_time, identity};
 use super::{claude_code, codex, gemini_cli, genai};
 use crate::attrs::{Attrs, ResourceAttrs, over_caps};
-use crate::{Mapped, RecordKind, UsageRecord};
+use crate::{Mapped, RecordKind, UsageRecord, WorkLimits};
 
 /// A metric reckon reads, and the attribute naming each point's token type.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -99,7 +99,7 @@ struct Resource {
     series: BTreeMap<Family, SeriesStart>,
 }
 
-pub(crate) fn map(request: &ExportMetricsServiceRequest) -> Mapped {
+pub(crate) fn map(request: &ExportMetricsServiceRequest, limits: &WorkLimits) -> Mapped {
     let mut mapped = Mapped::default();
     let resources: Vec<ResourceAttrs<'_>> = request
         .resource_metrics
@@ -109,7 +109,7 @@ pub(crate) fn map(request: &ExportMetricsServiceRequest) -> Mapped {
     let mut moments: Moments<'_> = BTreeMap::new();
     for (resource_metrics, attrs) in request.resource_metrics.iter().zip(&resources) {
         let mut resource = Resource {
-            over_caps: over_caps(attrs.list, "the resource of a metric"),
+            over_caps: over_caps(attrs.list, "the resource of a metric", limits),
             series: BTreeMap::new(),
         };
         for scope in &resource_metrics.scope_metrics {
@@ -127,6 +127,7 @@ pub(crate) fn map(request: &ExportMetricsServiceRequest) -> Mapped {
                     &mut resource,
                     &mut moments,
                     &mut mapped,
+                    limits,
                 );
             }
         }
@@ -148,6 +149,7 @@ fn collect<'a>(
     resource: &mut Resource,
     moments: &mut Moments<'a>,
     mapped: &mut Mapped,
+    limits: &WorkLimits,
 ) {
     let cumulative = |t: i32| t == AggregationTemporality::Cumulative as i32;
     let points: Vec<Point<'a>> = match data {
@@ -204,7 +206,7 @@ fn collect<'a>(
         if let Some(reason) = resource
             .over_caps
             .clone()
-            .or_else(|| over_caps(own, &format!("a {name} data point")))
+            .or_else(|| over_caps(own, &format!("a {name} data point"), limits))
         {
             mapped.reject(reason);
             continue;

@@ -17,11 +17,11 @@ use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
-use crate::Mapped;
 use crate::attrs::{Attrs, ResourceAttrs, over_caps};
+use crate::{Mapped, WorkLimits};
 
-/// Usage records from a logs export.
-pub fn map_logs(request: &ExportLogsServiceRequest) -> Mapped {
+/// Usage records from a logs export; items over the per-item caps of `limits` are rejected.
+pub fn map_logs(request: &ExportLogsServiceRequest, limits: &WorkLimits) -> Mapped {
     let mut mapped = Mapped::default();
     for resource_logs in &request.resource_logs {
         let resource = ResourceAttrs::new(
@@ -30,12 +30,12 @@ pub fn map_logs(request: &ExportLogsServiceRequest) -> Mapped {
                 .as_ref()
                 .map_or(&[][..], |r| &r.attributes[..]),
         );
-        let resource_over = over_caps(resource.list, "the resource of a log record");
+        let resource_over = over_caps(resource.list, "the resource of a log record", limits);
         for scope in &resource_logs.scope_logs {
             for record in &scope.log_records {
                 if let Some(reason) = resource_over
                     .clone()
-                    .or_else(|| over_caps(&record.attributes, "a log record"))
+                    .or_else(|| over_caps(&record.attributes, "a log record", limits))
                 {
                     mapped.reject(reason);
                     continue;
@@ -69,13 +69,13 @@ pub fn map_logs(request: &ExportLogsServiceRequest) -> Mapped {
 }
 
 /// Usage records from a metrics export (the fallback for sessions that send no events).
-pub fn map_metrics(request: &ExportMetricsServiceRequest) -> Mapped {
-    metrics::map(request)
+pub fn map_metrics(request: &ExportMetricsServiceRequest, limits: &WorkLimits) -> Mapped {
+    metrics::map(request, limits)
 }
 
 /// Usage records from a traces export: GenAI, OpenLLMetry and OpenInference spans of agents that
 /// report no other way. Codex's spans repeat its log events and are not counted.
-pub fn map_traces(request: &ExportTraceServiceRequest) -> Mapped {
+pub fn map_traces(request: &ExportTraceServiceRequest, limits: &WorkLimits) -> Mapped {
     let mut mapped = Mapped::default();
     for resource_spans in &request.resource_spans {
         let resource = ResourceAttrs::new(
@@ -84,12 +84,12 @@ pub fn map_traces(request: &ExportTraceServiceRequest) -> Mapped {
                 .as_ref()
                 .map_or(&[][..], |r| &r.attributes[..]),
         );
-        let resource_over = over_caps(resource.list, "the resource of a span");
+        let resource_over = over_caps(resource.list, "the resource of a span", limits);
         for scope in &resource_spans.scope_spans {
             for span in &scope.spans {
                 if let Some(reason) = resource_over
                     .clone()
-                    .or_else(|| over_caps(&span.attributes, "a span"))
+                    .or_else(|| over_caps(&span.attributes, "a span", limits))
                 {
                     mapped.reject(reason);
                     continue;

@@ -6,8 +6,14 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, KeyValue, any
 use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 
-use super::map_logs;
-use crate::attrs::{MAX_ATTRIBUTES, MAX_VALUE_DEPTH};
+use crate::WorkLimits;
+
+const MAX_ATTRIBUTES: usize = 1_000;
+const MAX_VALUE_DEPTH: usize = 20;
+
+fn map_logs(request: &ExportLogsServiceRequest) -> crate::Mapped {
+    super::map_logs(request, &WorkLimits::default())
+}
 
 fn kv(key: &str, value: any_value::Value) -> KeyValue {
     KeyValue {

@@ -2,6 +2,14 @@
 //! and nesting past prost's limit are refused before anything is decoded.
 
 use super::*;
+
+const MAX_ENTRIES: usize = 200_000;
+const LIMITS: WorkLimits = WorkLimits {
+    max_entries: MAX_ENTRIES,
+    max_decoded_bytes: 256 * 1024 * 1024,
+    max_attributes: 1_000,
+    max_value_depth: 20,
+};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, KeyValue, any_value};
@@ -56,22 +64,22 @@ fn with_body(body: AnyValue) -> Vec<u8> {
 
 #[test]
 fn real_sized_exports_pass_and_floods_of_entries_do_not() {
-    assert!(check(&export(10, 8_192), Signal::Logs).is_ok());
-    assert!(check(&export(1, MAX_ENTRIES), Signal::Logs).is_ok());
-    let error = check(&export(1, MAX_ENTRIES + 1), Signal::Logs).unwrap_err();
+    assert!(check(&export(10, 8_192), Signal::Logs, &LIMITS).is_ok());
+    assert!(check(&export(1, MAX_ENTRIES), Signal::Logs, &LIMITS).is_ok());
+    let error = check(&export(1, MAX_ENTRIES + 1), Signal::Logs, &LIMITS).unwrap_err();
     assert!(
         error.to_string().contains("more than 200000 records"),
         "{error}"
     );
     // 2-byte empty resource entries, as a gzip bomb carries them.
     let flood = [0x0a, 0x00].repeat(MAX_ENTRIES + 1);
-    let error = check(&flood, Signal::Logs).unwrap_err();
+    let error = check(&flood, Signal::Logs, &LIMITS).unwrap_err();
     assert!(error.to_string().contains("resource entries"), "{error}");
     // Not a message at all, or a flood followed by garbage: refused before decoding.
-    assert!(check(&[0xff, 0xff, 0xff], Signal::Logs).is_err());
+    assert!(check(&[0xff, 0xff, 0xff], Signal::Logs, &LIMITS).is_err());
     let mut tail = [0x0a, 0x00].repeat(1000);
     tail.push(0x0a);
-    assert!(check(&tail, Signal::Logs).is_err());
+    assert!(check(&tail, Signal::Logs, &LIMITS).is_err());
 }
 
 #[test]
@@ -87,7 +95,7 @@ fn attributes_everywhere_are_charged_for_what_they_decode_to() {
     let mut body = vec![0x0a];
     push_length(&mut body, resourced.len());
     body.extend_from_slice(&resourced);
-    let error = check(&body, Signal::Logs).unwrap_err();
+    let error = check(&body, Signal::Logs, &LIMITS).unwrap_err();
     assert!(error.to_string().contains("MiB to decode"), "{error}");
     // The same attributes in the resource: the same answer.
     let resource = [0x0a, 0x00].repeat(4 * 1024 * 1024);
@@ -97,7 +105,7 @@ fn attributes_everywhere_are_charged_for_what_they_decode_to() {
     let mut body = vec![0x0a];
     push_length(&mut body, resourced.len());
     body.extend_from_slice(&resourced);
-    let error = check(&body, Signal::Logs).unwrap_err();
+    let error = check(&body, Signal::Logs, &LIMITS).unwrap_err();
     assert!(error.to_string().contains("MiB to decode"), "{error}");
 }
 
@@ -116,17 +124,17 @@ fn packed_numbers_are_charged_eight_bytes_each() {
         outer.extend_from_slice(&body);
         body = outer;
     }
-    let error = check(&body, Signal::Metrics).unwrap_err();
+    let error = check(&body, Signal::Metrics, &LIMITS).unwrap_err();
     assert!(error.to_string().contains("MiB to decode"), "{error}");
 }
 
 #[test]
 fn nesting_is_bounded_where_prost_bounds_it() {
     let shallow = with_body(nested(20));
-    assert!(check(&shallow, Signal::Logs).is_ok());
+    assert!(check(&shallow, Signal::Logs, &LIMITS).is_ok());
     assert!(ExportLogsServiceRequest::decode(shallow.as_slice()).is_ok());
     let deep = with_body(nested(200));
-    let error = check(&deep, Signal::Logs).unwrap_err();
+    let error = check(&deep, Signal::Logs, &LIMITS).unwrap_err();
     assert!(error.to_string().contains("levels deep"), "{error}");
     assert!(ExportLogsServiceRequest::decode(deep.as_slice()).is_err());
 }
@@ -164,8 +172,8 @@ fn a_real_metrics_export_passes() {
         }],
     }
     .encode_to_vec();
-    assert!(check(&body, Signal::Metrics).is_ok());
-    assert!(check(&with_body(nested(3)), Signal::Logs).is_ok());
+    assert!(check(&body, Signal::Metrics, &LIMITS).is_ok());
+    assert!(check(&with_body(nested(3)), Signal::Logs, &LIMITS).is_ok());
 }
 
 fn push_length(out: &mut Vec<u8>, mut length: usize) {
@@ -185,14 +193,34 @@ proptest::proptest! {
     /// few entries is never refused (so the check only ever refuses earlier).
     #[test]
     fn any_bytes_are_counted_safely(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
-        let verdict = check(&bytes, Signal::Logs);
+        let verdict = check(&bytes, Signal::Logs, &LIMITS);
         if ExportLogsServiceRequest::decode(bytes.as_slice()).is_ok() {
             proptest::prop_assert!(verdict.is_ok());
         }
-        let verdict = check(&bytes, Signal::Metrics);
+        let verdict = check(&bytes, Signal::Metrics, &LIMITS);
         if ExportMetricsServiceRequest::decode(bytes.as_slice()).is_ok() {
             proptest::prop_assert!(verdict.is_ok());
         }
-        let _ = check(&bytes, Signal::Traces);
+        let _ = check(&bytes, Signal::Traces, &LIMITS);
     }
+}
+
+#[test]
+fn the_limits_are_the_receiver_s_defaults_and_can_be_lowered() {
+    assert_eq!(LIMITS, WorkLimits::default());
+    let lower = WorkLimits {
+        max_entries: 10,
+        ..LIMITS
+    };
+    let error = check(&export(1, 11), Signal::Logs, &lower).unwrap_err();
+    assert!(
+        error.to_string().contains("more than 10 records"),
+        "{error}"
+    );
+    let small = WorkLimits {
+        max_decoded_bytes: 1024 * 1024,
+        ..LIMITS
+    };
+    let error = check(&export(1, 8_192), Signal::Logs, &small).unwrap_err();
+    assert!(error.to_string().contains("more than 1 MiB"), "{error}");
 }

@@ -44,7 +44,9 @@ pub struct ConfigArgs {
     /// header_read_timeout_secs, request_timeout_secs, shutdown_timeout_secs,
     /// session_idle_secs, session_max_age_secs,
     /// otlp_max_body_bytes, otlp_max_decompressed_bytes, otlp_max_in_flight,
-    /// otlp_max_in_flight_share, otlp_body_read_timeout_secs, master_key, anthropic_base_url,
+    /// otlp_max_in_flight_share, otlp_body_read_timeout_secs, otlp_max_entries,
+    /// otlp_max_decoded_bytes, otlp_max_attributes, otlp_max_value_depth, master_key,
+    /// anthropic_base_url,
     /// openai_base_url, cursor_base_url, github_base_url, ca_file, provider_timeout_secs,
     /// sync_interval_secs, sync_trailing_days.
     #[arg(long, env = "RECKON_CONFIG", global = true, value_name = "FILE")]
@@ -122,7 +124,7 @@ pub struct ConfigArgs {
 
 /// The environment variables reckon reads. `RECKON_LOG` holds a log filter (`info`,
 /// `reckon_server=debug`); `RECKON_TEST_*` belong to the test suite.
-const KNOWN_VARIABLES: [&str; 36] = [
+const KNOWN_VARIABLES: [&str; 40] = [
     "RECKON_CONFIG",
     "RECKON_DATA_DIR",
     "RECKON_DATABASE_URL",
@@ -150,6 +152,10 @@ const KNOWN_VARIABLES: [&str; 36] = [
     "RECKON_OTLP_MAX_IN_FLIGHT",
     "RECKON_OTLP_MAX_IN_FLIGHT_SHARE",
     "RECKON_OTLP_BODY_READ_TIMEOUT_SECS",
+    "RECKON_OTLP_MAX_ENTRIES",
+    "RECKON_OTLP_MAX_DECODED_BYTES",
+    "RECKON_OTLP_MAX_ATTRIBUTES",
+    "RECKON_OTLP_MAX_VALUE_DEPTH",
     "RECKON_MASTER_KEY",
     "RECKON_ANTHROPIC_BASE_URL",
     "RECKON_OPENAI_BASE_URL",
@@ -190,6 +196,10 @@ struct FileConfig {
     otlp_max_in_flight: Option<usize>,
     otlp_max_in_flight_share: Option<usize>,
     otlp_body_read_timeout_secs: Option<u64>,
+    otlp_max_entries: Option<usize>,
+    otlp_max_decoded_bytes: Option<usize>,
+    otlp_max_attributes: Option<usize>,
+    otlp_max_value_depth: Option<usize>,
     // Usage providers (see `providers`); flattening would defeat `deny_unknown_fields`.
     master_key: Option<String>,
     anthropic_base_url: Option<String>,
@@ -328,6 +338,10 @@ impl Config {
                     otlp_max_in_flight: file.otlp_max_in_flight,
                     otlp_max_in_flight_share: file.otlp_max_in_flight_share,
                     otlp_body_read_timeout_secs: file.otlp_body_read_timeout_secs,
+                    otlp_max_entries: file.otlp_max_entries,
+                    otlp_max_decoded_bytes: file.otlp_max_decoded_bytes,
+                    otlp_max_attributes: file.otlp_max_attributes,
+                    otlp_max_value_depth: file.otlp_max_value_depth,
                 },
             )?,
             sessions: SessionPolicy {

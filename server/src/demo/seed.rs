@@ -142,8 +142,12 @@ fn scopes(demo: &Demo) -> Vec<String> {
     let mut scopes: Vec<String> = demo
         .telemetry()
         .flat_map(|export| match export {
-            Export::Logs(request) => otlp_receiver::map_logs(&request).records,
-            Export::Traces(request) => otlp_receiver::map_traces(&request).records,
+            Export::Logs(request) => {
+                otlp_receiver::map_logs(&request, &otlp_receiver::WorkLimits::default()).records
+            }
+            Export::Traces(request) => {
+                otlp_receiver::map_traces(&request, &otlp_receiver::WorkLimits::default()).records
+            }
         })
         .flat_map(|record| match record.kind {
             RecordKind::Event { covers } => covers,
