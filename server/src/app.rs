@@ -39,8 +39,13 @@ struct OtlpRuntime(Option<tokio::runtime::Runtime>);
 
 impl OtlpRuntime {
     fn start() -> Result<OtlpRuntime, Error> {
+        // Inflating, decoding and mapping run on this runtime's blocking pool: with as many
+        // threads as there are cores, a saturated receiver took every core from the web UI and
+        // API; one core less leaves them one (and one thread on a single core).
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
+            .max_blocking_threads(cores.saturating_sub(1).max(1))
             .thread_name("reckon-otlp")
             .enable_all()
             .build()

@@ -5,10 +5,12 @@
 //! - four unauthenticated OTLP/gRPC calls at once, each a 16 KB gzip frame that inflates to
 //!   16 MiB of empty `ResourceLogs` entries (target: under 64 MiB of growth);
 //! - one authenticated OTLP/HTTP protobuf body, gzip, inflating to 32 MiB of empty
-//!   `ResourceLogs` entries (target: answered within 10 s, under 512 MiB of growth);
+//!   `ResourceLogs` entries (target: answered within 10 s, under 512 MiB of growth); the same
+//!   as one authenticated gRPC call; and an OTLP/JSON body inflating to 60 MiB of empty records;
 //! - 300 connections that never send a byte, against the default timeouts, while one real
 //!   export is sent (target: the export stored at once, every idle connection closed within 60 s);
-//! - `/healthz` and the reconciliation API, p50 and p95, first idle and then while 8 clients send
+//! - `/healthz`, the reconciliation API and the Reconciliation page, p50 and p95, first idle and
+//!   then while 8 clients send
 //!   exports as fast as they are answered (the receiver saturated).
 //!
 //! `cargo bench -p reckon-tests --bench otlp_hostile` (RECKON_TEST_BENCH_ROUNDS, default 3).
@@ -53,10 +55,12 @@ struct Outcome {
     answers: String,
 }
 
-async fn unauthenticated_grpc_bombs() -> Outcome {
+/// `calls` gRPC calls at once, each a gzip frame of `entries` empty entries, with `key` if any.
+async fn grpc_bombs(calls: usize, entries: usize, authenticated: bool) -> Outcome {
     let db = TestDatabase::sqlite();
+    let (key, _) = setup(&db).await;
     let app = TestApp::spawn(&db).await;
-    let compressed = gzip_of_empty_entries(8 * 1024 * 1024);
+    let compressed = gzip_of_empty_entries(entries);
     let mut frame = vec![1u8];
     frame.extend_from_slice(&u32::try_from(compressed.len()).unwrap().to_be_bytes());
     frame.extend_from_slice(&compressed);
@@ -66,8 +70,8 @@ async fn unauthenticated_grpc_bombs() -> Outcome {
         .unwrap();
     let before = peak_rss_mib(&app);
     let started = Instant::now();
-    let calls = (0..4).map(|_| {
-        client
+    let calls = (0..calls).map(|_| {
+        let request = client
             .post(format!(
                 "http://{}/opentelemetry.proto.collector.logs.v1.LogsService/Export",
                 app.otlp_grpc_addr
@@ -75,8 +79,12 @@ async fn unauthenticated_grpc_bombs() -> Outcome {
             .header("content-type", "application/grpc")
             .header("grpc-encoding", "gzip")
             .header("te", "trailers")
-            .body(frame.clone())
-            .send()
+            .body(frame.clone());
+        match authenticated {
+            true => request.header("authorization", format!("Bearer {key}")),
+            false => request,
+        }
+        .send()
     });
     let answers = futures::future::join_all(calls).await;
     let seconds = started.elapsed().as_secs_f64();
@@ -102,16 +110,24 @@ async fn unauthenticated_grpc_bombs() -> Outcome {
 }
 
 async fn authenticated_http_bomb() -> Outcome {
+    post_gzip(
+        "application/x-protobuf",
+        gzip_of_empty_entries(16 * 1024 * 1024),
+    )
+    .await
+}
+
+/// One authenticated OTLP/HTTP export of `content_type`, gzip, to a fresh server.
+async fn post_gzip(content_type: &str, body: Vec<u8>) -> Outcome {
     let db = TestDatabase::sqlite();
     let (key, _) = setup(&db).await;
     let app = TestApp::spawn(&db).await;
-    let body = gzip_of_empty_entries(16 * 1024 * 1024);
     let before = peak_rss_mib(&app);
     let started = Instant::now();
     let answer = reckon_tests::http_client()
         .post(format!("{}/v1/logs", app.otlp_http_url()))
         .header("authorization", format!("Bearer {key}"))
-        .header("content-type", "application/x-protobuf")
+        .header("content-type", content_type)
         .header("content-encoding", "gzip")
         .body(body)
         .send()
@@ -126,6 +142,22 @@ async fn authenticated_http_bomb() -> Outcome {
         seconds,
         answers,
     }
+}
+
+/// One authenticated OTLP/JSON body, gzip, inflating to 60 MiB of empty log records (`{}`),
+/// which a whole-document `serde_json::Value` would hold at about 32 bytes each and prost at
+/// a LogRecord each.
+async fn authenticated_json_flood() -> Outcome {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder
+        .write_all(br#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[{}"#)
+        .unwrap();
+    let chunk = b",{}".repeat(64 * 1024);
+    for _ in 0..(60 * 1024 * 1024) / chunk.len() {
+        encoder.write_all(&chunk).unwrap();
+    }
+    encoder.write_all(b"]}]}]}").unwrap();
+    post_gzip("application/json", encoder.finish().unwrap()).await
 }
 
 async fn idle_connections() -> Outcome {
@@ -205,8 +237,10 @@ async fn responsiveness() {
     let month = format!("{}-{:02}", month.year(), u8::from(month.month()));
     let reconciliation = format!("/api/v1/reconciliation?from={month}&to={month}");
     let window = Duration::from_secs(5);
+    let page = format!("/spend/reconciliation?month={month}");
     let idle_health = latencies(&app, "/healthz", &viewer.token, window).await;
-    let idle_page = latencies(&app, &reconciliation, &viewer.token, window).await;
+    let idle_api = latencies(&app, &reconciliation, &viewer.token, window).await;
+    let idle_page = latencies(&app, &page, &viewer.token, window).await;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut clients = Vec::new();
@@ -233,7 +267,8 @@ async fn responsiveness() {
         }));
     }
     let busy_health = latencies(&app, "/healthz", &viewer.token, window).await;
-    let busy_page = latencies(&app, &reconciliation, &viewer.token, window).await;
+    let busy_api = latencies(&app, &reconciliation, &viewer.token, window).await;
+    let busy_page = latencies(&app, &page, &viewer.token, window).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for client in clients {
         let _ = client.await;
@@ -241,11 +276,12 @@ async fn responsiveness() {
     let exports = sent.load(std::sync::atomic::Ordering::Relaxed);
     println!(
         "responsiveness, idle vs 8 saturating clients ({exports} exports sent in {} s):",
-        2 * window.as_secs()
+        3 * window.as_secs()
     );
     for (name, idle, busy) in [
         ("/healthz", idle_health, busy_health),
-        ("reconciliation API", idle_page, busy_page),
+        ("reconciliation API", idle_api, busy_api),
+        ("Reconciliation page", idle_page, busy_page),
     ] {
         let (idle50, idle95) = (percentile(idle.clone(), 0.5), percentile(idle, 0.95));
         let (busy50, busy95) = (percentile(busy.clone(), 0.5), percentile(busy, 0.95));
@@ -284,16 +320,28 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let mut grpc = Vec::new();
+        let mut grpc_authenticated = Vec::new();
         let mut http = Vec::new();
+        let mut json = Vec::new();
         let mut idle = Vec::new();
         for _ in 0..rounds {
-            grpc.push(unauthenticated_grpc_bombs().await);
+            grpc.push(grpc_bombs(4, 8 * 1024 * 1024, false).await);
+            grpc_authenticated.push(grpc_bombs(1, 16 * 1024 * 1024, true).await);
             http.push(authenticated_http_bomb().await);
+            json.push(authenticated_json_flood().await);
             idle.push(idle_connections().await);
         }
         report(
             "4 unauthenticated gRPC gzip bombs (16 MiB each inflated)",
             &grpc,
+        );
+        report(
+            "1 authenticated gRPC gzip bomb (32 MiB inflated)",
+            &grpc_authenticated,
+        );
+        report(
+            "1 authenticated OTLP/JSON gzip body of 60 MiB of empty records",
+            &json,
         );
         report(
             "1 authenticated OTLP/HTTP gzip bomb (32 MiB inflated)",
