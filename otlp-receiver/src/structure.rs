@@ -61,10 +61,13 @@ enum Point {
 /// What a field of a message holds, for the walk.
 enum Field {
     Message(Kind),
-    /// Text or bytes: their length is allocated.
+    /// Text or bytes: a `String` or `Vec` and their length are allocated.
     Bytes,
-    /// A repeated number, packed or not: eight bytes per element once decoded.
+    /// A repeated varint, packed or not: eight bytes per element once decoded (packed, a
+    /// one-byte element becomes eight).
     Numbers,
+    /// A repeated fixed64 or double, packed or not: eight bytes on the wire and in memory.
+    Fixed,
 }
 
 /// The counted levels, by where their counts are kept (here and in [`crate::json`]).
@@ -78,7 +81,7 @@ pub(crate) const LEVELS: [&str; 5] = [
 
 impl Kind {
     fn field(self, number: u64) -> Option<Field> {
-        use Field::{Bytes, Message as M, Numbers};
+        use Field::{Bytes, Fixed, Message as M, Numbers};
         Some(match (self, number) {
             (Kind::Export(signal), 1) => M(Kind::Resourced(signal)),
             (Kind::Resourced(_), 1) => M(Kind::Resource),
@@ -116,7 +119,7 @@ impl Kind {
             (Kind::Point(Point::Number), 7) => M(Kind::KeyValue),
             (Kind::Point(Point::Number), 5) => M(Kind::Exemplar),
             (Kind::Point(Point::Histogram), 9) => M(Kind::KeyValue),
-            (Kind::Point(Point::Histogram), 6 | 7) => Numbers,
+            (Kind::Point(Point::Histogram), 6 | 7) => Fixed,
             (Kind::Point(Point::Histogram), 8) => M(Kind::Exemplar),
             (Kind::Point(Point::Exponential), 1) => M(Kind::KeyValue),
             (Kind::Point(Point::Exponential), 8 | 9) => M(Kind::Buckets),
@@ -225,14 +228,14 @@ impl Census {
             match wire_type {
                 0 => {
                     varint(&mut bytes).ok_or(Stop::Malformed)?;
-                    if let Some(Field::Numbers) = field {
+                    if let Some(Field::Numbers | Field::Fixed) = field {
                         self.charge(8)?;
                     }
                 }
                 1 | 5 => {
                     let width = if wire_type == 1 { 8 } else { 4 };
                     bytes = bytes.get(width..).ok_or(Stop::Malformed)?;
-                    if let Some(Field::Numbers) = field {
+                    if let Some(Field::Numbers | Field::Fixed) = field {
                         self.charge(8)?;
                     }
                 }
@@ -244,9 +247,11 @@ impl Census {
                     bytes = &bytes[length..];
                     match field {
                         Some(Field::Message(child)) => self.walk(content, child, depth + 1)?,
-                        Some(Field::Bytes) => self.charge(length)?,
+                        // Repeated strings (an entity's keys) are a `String` each, however short.
+                        Some(Field::Bytes) => self.charge(size_of::<String>() + length)?,
                         // Packed: at most eight decoded bytes for each byte sent.
                         Some(Field::Numbers) => self.charge(length.saturating_mul(8))?,
+                        Some(Field::Fixed) => self.charge(length)?,
                         None => {}
                     }
                 }

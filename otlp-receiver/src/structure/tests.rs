@@ -109,22 +109,42 @@ fn attributes_everywhere_are_charged_for_what_they_decode_to() {
     assert!(error.to_string().contains("MiB to decode"), "{error}");
 }
 
-#[test]
-fn packed_numbers_are_charged_eight_bytes_each() {
-    // One histogram point with 40 million one-byte bucket counts: 320 MiB decoded.
-    let counts = vec![0x01; 40_000_000];
-    let mut point = vec![0x32];
-    push_length(&mut point, counts.len());
-    point.extend_from_slice(&counts);
-    let mut body = point;
-    for field in [0x0a, 0x4a, 0x12, 0x12, 0x0a] {
-        // point → histogram.data_points, metric.histogram, scope.metrics, resource.scope, export
+/// `body` wrapped in the fields `path` names, innermost first.
+fn wrapped(mut body: Vec<u8>, path: &[u8]) -> Vec<u8> {
+    for &field in path {
         let mut outer = vec![field];
         push_length(&mut outer, body.len());
         outer.extend_from_slice(&body);
         body = outer;
     }
+    body
+}
+
+#[test]
+fn packed_varints_are_charged_eight_bytes_each_and_fixed_ones_as_sent() {
+    // One exponential histogram point whose positive buckets hold 40 million one-byte counts:
+    // 320 MiB once decoded. Buckets.2 → point.8 → exponential_histogram.1 → metric.10 → …
+    let mut buckets = vec![0x12];
+    push_length(&mut buckets, 40_000_000);
+    buckets.extend(std::iter::repeat_n(0x01, 40_000_000));
+    let body = wrapped(buckets, &[0x42, 0x0a, 0x52, 0x12, 0x12, 0x0a]);
     let error = check(&body, Signal::Metrics, &LIMITS).unwrap_err();
+    assert!(error.to_string().contains("MiB to decode"), "{error}");
+    // A histogram point with 32 MiB of packed fixed64 bucket counts: 32 MiB decoded, accepted.
+    let mut counts = vec![0x32];
+    push_length(&mut counts, 32 * 1024 * 1024);
+    counts.extend(std::iter::repeat_n(0x00, 32 * 1024 * 1024));
+    let body = wrapped(counts, &[0x0a, 0x4a, 0x12, 0x12, 0x0a]);
+    assert!(check(&body, Signal::Metrics, &LIMITS).is_ok());
+}
+
+#[test]
+fn repeated_empty_strings_are_charged_a_string_each() {
+    // One entity reference with 32 million empty id keys (`1a 00`): 768 MiB of `String`s.
+    let keys = [0x1a, 0x00].repeat(32 * 1024 * 1024);
+    // EntityRef → Resource.3 → ResourceLogs.1 → export.1
+    let body = wrapped(keys, &[0x1a, 0x0a, 0x0a]);
+    let error = check(&body, Signal::Logs, &LIMITS).unwrap_err();
     assert!(error.to_string().contains("MiB to decode"), "{error}");
 }
 
