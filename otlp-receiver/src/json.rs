@@ -74,8 +74,9 @@ impl Census {
             .set(self.record_value.get().saturating_add(held + text));
         self.decoded
             .set(self.decoded.get().saturating_add(DECODED_NODE + text));
-        // One record's value, while it is held, may take a quarter of the export's budget.
-        let record_budget = self.limits.max_decoded_bytes / 4;
+        // One record's value, while it is held, may take half the export's budget (a metric with
+        // all its points is one record; at most one export per spare core is decoded at a time).
+        let record_budget = self.limits.max_decoded_bytes / 2;
         if self.record_value.get() > record_budget {
             return Err(self.stop(format!(
                 "one record of the export would take more than {} MiB to read; send smaller batches",
@@ -108,15 +109,20 @@ pub(crate) fn decode<T: Layout>(
         .and_then(|export| reader.end().map(|()| export));
     match result {
         Ok(export) => Ok((export, census.rejected.take())),
-        Err(error) => Err(ReceiverError::InvalidArgument(match census.over.take() {
-            Some(why) => why,
-            None if error.is_syntax() || error.is_eof() => {
-                format!("the JSON body is malformed: {error}")
-            }
-            None => format!("the JSON body is not an OTLP export: {error}"),
-        })),
+        // What a client sent is quoted in serde's messages: never echoed whole.
+        Err(error) => Err(ReceiverError::InvalidArgument(crate::model::capped(
+            match census.over.take() {
+                Some(why) => why,
+                None if error.is_syntax() || error.is_eof() => {
+                    format!("the JSON body is malformed: {error}")
+                }
+                None => format!("the JSON body is not an OTLP export: {error}"),
+            },
+        ))),
     }
 }
+
+const TOPS: [&str; 3] = ["resourceLogs", "resourceMetrics", "resourceSpans"];
 
 /// Which top-level field a JSON export carries (`resourceLogs`, …), for exports posted to `/`;
 /// read without keeping anything of the document.
@@ -128,14 +134,18 @@ pub(crate) fn signal_of(body: &[u8]) -> Option<&'static str> {
             f.write_str("an OTLP/JSON export")
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut found = None;
+            let mut seen = [false; 3];
             while let Some(key) = map.next_key::<String>()? {
                 map.next_value::<IgnoredAny>()?;
-                found = found.or(["resourceLogs", "resourceMetrics", "resourceSpans"]
-                    .into_iter()
-                    .find(|top| *top == key));
+                for (seen, top) in seen.iter_mut().zip(TOPS) {
+                    *seen |= key == top;
+                }
             }
-            Ok(found)
+            // Logs, then metrics, then traces, whatever the order in the document.
+            Ok(TOPS
+                .into_iter()
+                .zip(seen)
+                .find_map(|(top, seen)| seen.then_some(top)))
         }
     }
     let mut reader = serde_json::Deserializer::from_slice(body);
@@ -160,23 +170,27 @@ impl<'de, T: Layout> Visitor<'de> for ExportSeed<'_, T> {
         f.write_str("an OTLP/JSON export object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
-        let mut resources = Vec::new();
+        let (mut resources, mut top, mut snake) = (Vec::new(), false, false);
         while let Some(key) = map.next_key::<String>()? {
             if key == T::TOP {
+                top = true;
                 resources = map.next_value_seed(Many(
                     self.0,
                     Some(0),
                     ResourceSeed::<T>(self.0, PhantomData),
                 ))?;
-            } else if key == T::SNAKE {
-                return Err(self.0.stop(format!(
-                    "OTLP/JSON field names are camelCase: use `{}`, not `{}`",
-                    T::TOP,
-                    T::SNAKE
-                )));
             } else {
+                snake |= key == T::SNAKE;
                 map.next_value::<IgnoredAny>()?;
             }
+        }
+        // Misspelt and nothing else: refused rather than read as an empty export.
+        if snake && !top {
+            return Err(self.0.stop(format!(
+                "OTLP/JSON field names are camelCase: use `{}`, not `{}`",
+                T::TOP,
+                T::SNAKE
+            )));
         }
         Ok(T::export(resources))
     }

@@ -74,7 +74,7 @@ fn floods_of_entries_are_refused_by_count() {
 
 #[test]
 fn a_record_too_large_to_hold_is_refused_while_it_is_read() {
-    // Three bytes of JSON, about 700 bytes held each: 64 MiB of budget after ~100,000.
+    // Eight bytes of JSON, about 770 bytes held each: the 128 MiB of budget after ~175,000.
     let attributes = vec![r#"{"k":1}"#; 200_000].join(",");
     let body = format!(
         r#"{{"resourceLogs":[{{"scopeLogs":[{{"logRecords":[{{"body":{{"kvlistValue":{{"values":[{attributes}]}}}}}}]}}]}}]}}"#
@@ -90,6 +90,15 @@ fn nulls_and_misspellings_read_as_before() {
     assert!(empty.resource_logs.is_empty());
     let error = read::<ExportLogsServiceRequest>(br#"{"resource_logs":[]}"#).unwrap_err();
     assert!(error.to_string().contains("camelCase"), "{error}");
+    let (both, _): (ExportLogsServiceRequest, _) =
+        read(br#"{"resource_logs":[],"resourceLogs":[{}]}"#).unwrap();
+    assert_eq!(both.resource_logs.len(), 1);
+    let long = format!(
+        r#"{{"resourceLogs":[{{"scopeLogs":[{{"logRecords":[{{"droppedAttributesCount":"{}"}}]}}]}}]}}"#,
+        "9".repeat(10_000)
+    );
+    let error = read::<ExportLogsServiceRequest>(long.as_bytes()).unwrap_err();
+    assert!(error.to_string().chars().count() <= 141, "{error}");
     let error = read::<ExportLogsServiceRequest>(
         br#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[null]}]}]}"#,
     )
@@ -115,5 +124,9 @@ fn the_signal_of_a_posted_export_is_found_without_keeping_it() {
     );
     assert_eq!(signal_of(br#"{"resourceSpans":[]}"#), Some("resourceSpans"));
     assert_eq!(signal_of(br#"{"x":1}"#), None);
+    assert_eq!(
+        signal_of(br#"{"resourceSpans":[],"resourceLogs":[]}"#),
+        Some("resourceLogs")
+    );
     assert_eq!(signal_of(b"[1]"), None);
 }

@@ -20,6 +20,14 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use crate::attrs::{Attrs, ResourceAttrs, over_caps};
 use crate::{Mapped, WorkLimits};
 
+/// Which source's reading a log record gets.
+enum Source {
+    ClaudeCode,
+    Codex,
+    GeminiCli,
+    GenAi,
+}
+
 /// Usage records from a logs export; items over the per-item caps of `limits` are rejected.
 pub fn map_logs(request: &ExportLogsServiceRequest, limits: &WorkLimits) -> Mapped {
     let mut mapped = Mapped::default();
@@ -33,6 +41,20 @@ pub fn map_logs(request: &ExportLogsServiceRequest, limits: &WorkLimits) -> Mapp
         let resource_over = over_caps(resource.list, "the resource of a log record", limits);
         for scope in &resource_logs.scope_logs {
             for record in &scope.log_records {
+                let attrs = Attrs::new(&record.attributes, &resource);
+                let name = support::event_name(record, &attrs);
+                let source = match name.as_deref() {
+                    Some("claude_code.api_request" | "api_request")
+                        if claude_code::is_claude(&attrs, name.as_deref()) =>
+                    {
+                        Source::ClaudeCode
+                    }
+                    Some("codex.sse_event") => Source::Codex,
+                    Some("gemini_cli.api_response") => Source::GeminiCli,
+                    Some(_) if genai::is_generic_source(&attrs) => Source::GenAi,
+                    _ => continue,
+                };
+                // Only records reckon reads are held to the per-item caps.
                 if let Some(reason) = resource_over
                     .clone()
                     .or_else(|| over_caps(&record.attributes, "a log record", limits))
@@ -40,22 +62,11 @@ pub fn map_logs(request: &ExportLogsServiceRequest, limits: &WorkLimits) -> Mapp
                     mapped.reject(reason);
                     continue;
                 }
-                let attrs = Attrs::new(&record.attributes, &resource);
-                let name = support::event_name(record, &attrs);
-                let result = match name.as_deref() {
-                    Some("claude_code.api_request" | "api_request")
-                        if claude_code::is_claude(&attrs, name.as_deref()) =>
-                    {
-                        claude_code::api_request(record, &attrs).map(Some)
-                    }
-                    Some("codex.sse_event") => codex::sse_event(record, &attrs),
-                    Some("gemini_cli.api_response") => {
-                        gemini_cli::api_response(record, &attrs).map(Some)
-                    }
-                    Some(_) if genai::is_generic_source(&attrs) => {
-                        genai::log_record(record, &attrs)
-                    }
-                    _ => Ok(None),
+                let result = match source {
+                    Source::ClaudeCode => claude_code::api_request(record, &attrs).map(Some),
+                    Source::Codex => codex::sse_event(record, &attrs),
+                    Source::GeminiCli => gemini_cli::api_response(record, &attrs).map(Some),
+                    Source::GenAi => genai::log_record(record, &attrs),
                 };
                 match result {
                     Ok(Some(usage)) => mapped.records.push(usage),
@@ -87,15 +98,15 @@ pub fn map_traces(request: &ExportTraceServiceRequest, limits: &WorkLimits) -> M
         let resource_over = over_caps(resource.list, "the resource of a span", limits);
         for scope in &resource_spans.scope_spans {
             for span in &scope.spans {
+                let attrs = Attrs::new(&span.attributes, &resource);
+                if !genai::is_generic_source(&attrs) {
+                    continue;
+                }
                 if let Some(reason) = resource_over
                     .clone()
                     .or_else(|| over_caps(&span.attributes, "a span", limits))
                 {
                     mapped.reject(reason);
-                    continue;
-                }
-                let attrs = Attrs::new(&span.attributes, &resource);
-                if !genai::is_generic_source(&attrs) {
                     continue;
                 }
                 match genai::span(span, &attrs) {

@@ -134,3 +134,15 @@ fn a_record_reads_its_own_attribute_before_the_resource_s_first() {
     let mapped = map_logs(&export(resource, vec![request("s2", vec![])]));
     assert_eq!(mapped.records[0].model, "claude-sonnet-4-5");
 }
+
+#[test]
+fn a_record_reckon_does_not_read_is_skipped_whatever_its_attributes() {
+    let mut other = request("s1", vec![]);
+    other.body = None;
+    other.attributes = (0..=MAX_ATTRIBUTES)
+        .map(|n| text(&format!("app.{n}"), "x"))
+        .collect();
+    let mapped = map_logs(&export(vec![], vec![other, request("s2", vec![])]));
+    assert_eq!(mapped.records.len(), 1);
+    assert!(mapped.rejected.is_empty(), "{:?}", mapped.rejected);
+}
