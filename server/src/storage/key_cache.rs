@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::telemetry_keys::TelemetryKey;
@@ -18,6 +19,9 @@ const MAX_KEYS: usize = 10_000;
 #[derive(Debug, Default)]
 pub(crate) struct KeyCache {
     by_hash: Mutex<HashMap<String, (TelemetryKey, Instant)>>,
+    /// Moved on by every `clear`: a lookup that began before a revocation must not put back
+    /// what it read.
+    generation: AtomicU64,
 }
 
 impl KeyCache {
@@ -30,8 +34,18 @@ impl KeyCache {
             .map(|(key, _)| key.clone())
     }
 
-    pub fn put(&self, key_hash: &str, key: &TelemetryKey) {
+    /// Where the cache is now, read before looking a key up in the database.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Remembers a key read from the database, unless the cache was cleared since
+    /// `generation` was read.
+    pub fn put(&self, generation: u64, key_hash: &str, key: &TelemetryKey) {
         let mut cache = self.by_hash.lock().unwrap_or_else(|p| p.into_inner());
+        if self.generation() != generation {
+            return;
+        }
         if cache.len() >= MAX_KEYS {
             cache.clear();
         }
@@ -40,9 +54,38 @@ impl KeyCache {
 
     /// Forgets every key: after a revocation or deletion.
     pub fn clear(&self) {
-        self.by_hash
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        let mut cache = self.by_hash.lock().unwrap_or_else(|p| p.into_inner());
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        cache.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> TelemetryKey {
+        TelemetryKey {
+            id: 1,
+            org_id: 1,
+            name: "laptops".into(),
+            prefix: "rk_tel_abcd".into(),
+            created_at_ms: 0,
+            last_used_at_ms: None,
+            revoked_at_ms: None,
+        }
+    }
+
+    #[test]
+    fn a_lookup_that_began_before_a_clear_does_not_put_its_key_back() {
+        let cache = KeyCache::default();
+        let before = cache.generation();
+        cache.clear();
+        cache.put(before, "hash", &key());
+        assert_eq!(cache.get("hash"), None);
+        cache.put(cache.generation(), "hash", &key());
+        assert_eq!(cache.get("hash"), Some(key()));
+        cache.clear();
+        assert_eq!(cache.get("hash"), None);
     }
 }

@@ -119,6 +119,7 @@ impl TelemetryKeyStore for SqlStore {
         if let Some(key) = self.telemetry_keys.get(key_hash) {
             return Ok(Some(key));
         }
+        let generation = self.telemetry_keys.generation();
         let select = format!(
             "SELECT {COLUMNS} FROM telemetry_keys WHERE key_hash = $1 AND revoked_at_ms IS NULL"
         );
@@ -130,7 +131,7 @@ impl TelemetryKeyStore for SqlStore {
             row.as_ref().map(telemetry_key).transpose()
         })?;
         if let Some(key) = &found {
-            self.telemetry_keys.put(key_hash, key);
+            self.telemetry_keys.put(generation, key_hash, key);
         }
         Ok(found)
     }
