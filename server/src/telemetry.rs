@@ -2,7 +2,7 @@
 //! stored by one writer that commits whatever exports are waiting in one transaction (group
 //! commit), answering each only after that commit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -10,7 +10,7 @@ use otlp_receiver::{ReceiverError, StoreOutcome, Tenant, UsageRecord, UsageSink}
 use tokio::sync::{mpsc, oneshot};
 
 use crate::accounts::{authenticate_telemetry_key, record_telemetry_key_use};
-use crate::storage::{Storage, StorageError, UsageBatch};
+use crate::storage::{SUM_OVERFLOW, Storage, StorageError, SumRow, UsageBatch};
 
 /// Exports waiting for the writer; the receiver's in-flight limit keeps it from filling.
 const QUEUE: usize = 128;
@@ -91,8 +91,9 @@ async fn write(storage: Arc<dyn Storage>, mut queue: mpsc::Receiver<Job>) {
             // succeeds or fails on its own.
             Err(error) if jobs.len() > 1 || matches!(error, StorageError::SumOverflow(_)) => {
                 tracing::warn!(%error, exports = jobs.len(), "group commit failed; storing the exports one by one");
+                let alone_failed = jobs.len() == 1;
                 for job in jobs {
-                    let result = store_alone(storage.as_ref(), &job)
+                    let result = store_alone(storage.as_ref(), &job, alone_failed)
                         .await
                         .map_err(|e| e.to_string());
                     let _ = job.done.send(result);
@@ -109,34 +110,84 @@ async fn write(storage: Arc<dyn Storage>, mut queue: mpsc::Receiver<Job>) {
 
 /// Stores one export on its own. Records that would take a stored sum out of bounds (a
 /// permanent fault of theirs, which a retry cannot mend) are found by halving the records that
-/// fail, and rejected; the rest are stored. A failure of another kind fails the export, which
-/// the exporter retries (what was committed by then is recognised as stored).
-async fn store_alone(storage: &dyn Storage, job: &Job) -> Result<StoreOutcome, StorageError> {
+/// fail, and rejected; the rest are stored. Once one record of a sum's row is refused, the
+/// export's other records of that row are refused with it without another attempt: halving an
+/// export whose every record lands on a full row would otherwise take twice as many
+/// transactions as it has records, while every other export waits for the writer. (A record of a
+/// full row that would still have fitted is refused too; the bound is far above any real
+/// day.) A failure of another kind fails the export, which the exporter retries; what was
+/// committed by then is recognised as stored. `failed_whole` says the whole export has just
+/// failed with an overflow, so it is not tried whole again.
+async fn store_alone(
+    storage: &dyn Storage,
+    job: &Job,
+    failed_whole: bool,
+) -> Result<StoreOutcome, StorageError> {
+    // Sorted by the sums' rows, so that the records of a full row are halved apart from the rest.
+    let mut records = job.records.clone();
+    records.sort_by_cached_key(|r| row_of(SumRow::PersonDay, r));
     let mut outcome = StoreOutcome::default();
-    let mut pending = vec![&job.records[..]];
-    while let Some(records) = pending.pop() {
-        let part = UsageBatch {
-            records,
-            ..batch(job)
+    let mut full: HashSet<(SumRow, String)> = HashSet::new();
+    let on_full_row = |full: &HashSet<(SumRow, String)>, record: &UsageRecord| {
+        [SumRow::PersonDay, SumRow::ModelDay, SumRow::PersonMonth]
+            .into_iter()
+            .any(|kind| full.contains(&(kind, row_of(kind, record))))
+    };
+    let mut pending = vec![(0, records.len(), failed_whole)];
+    while let Some((start, end, failed)) = pending.pop() {
+        let part = &records[start..end];
+        if part.iter().all(|record| on_full_row(&full, record)) {
+            outcome.rejected += part.len();
+            outcome.rejected_reason = Some(SUM_OVERFLOW);
+            continue;
+        }
+        let tried = match failed {
+            true => Err(StorageError::SumOverflow(SumRow::PersonDay)),
+            false => {
+                let part = UsageBatch {
+                    records: part,
+                    ..batch(job)
+                };
+                storage.store_usage(&[part]).await
+            }
         };
-        match storage.store_usage(&[part]).await {
+        match tried {
             Ok(mut done) => {
                 let done = done.pop().unwrap_or_default();
                 outcome.stored += done.stored;
                 outcome.duplicates += done.duplicates;
             }
-            Err(StorageError::SumOverflow(_)) if records.len() > 1 => {
-                let (first, second) = records.split_at(records.len() / 2);
-                pending.extend([second, first]);
+            Err(StorageError::SumOverflow(_)) if part.len() > 1 => {
+                let middle = start + part.len() / 2;
+                pending.extend([(middle, end, false), (start, middle, false)]);
             }
-            Err(StorageError::SumOverflow(reason)) => {
+            Err(StorageError::SumOverflow(kind)) => {
+                full.insert((kind, row_of(kind, &part[0])));
                 outcome.rejected += 1;
-                outcome.rejected_reason = Some(reason);
+                outcome.rejected_reason = Some(SUM_OVERFLOW);
             }
             Err(error) => return Err(error),
         }
     }
     Ok(outcome)
+}
+
+/// The row of sums of `kind` that `record` adds to (as far as the writer can tell; the label is
+/// left out, so a row of either label counts).
+fn row_of(kind: SumRow, record: &UsageRecord) -> String {
+    let day = i128::from(record.occurred_at_ns);
+    let day =
+        reconciler::UtcDay::from_unix_nanos(day).map_or_else(|_| String::new(), |d| d.to_string());
+    let (provider, tool, model) = (&record.provider, &record.tool, &record.model);
+    let (person, team) = (record.identity.person(), record.identity.team_tag());
+    match kind {
+        SumRow::PersonDay => format!("{day}|{provider:?}|{tool:?}|{model}|{person}|{team}"),
+        SumRow::ModelDay => format!("{day}|{provider:?}|{tool:?}|{model}"),
+        SumRow::PersonMonth => {
+            let month = day.get(..7).unwrap_or_default();
+            format!("{month}|{provider:?}|{tool:?}|{model}|{person}|{team}")
+        }
+    }
 }
 
 fn batch(job: &Job) -> UsageBatch<'_> {

@@ -145,4 +145,31 @@ async fn records_past_what_a_stored_sum_holds_are_rejected_and_the_rest_is_store
         assert_eq!(rows[0]["records"], 36, "{rows:?}");
         assert_eq!(rows[0]["reported_cost_usd"], "36000000.00", "{rows:?}");
     }
+    // A thousand more on the full row and one of another person's: the thousand are refused
+    // (with the row found full once, not record by record), the other stored.
+    let mut more = claude_code_request(at + 1_000, "bob@example.com", 100, Some("1"));
+    let records = more["resourceLogs"][0]["scopeLogs"][0]["logRecords"]
+        .as_array_mut()
+        .unwrap();
+    for n in 0..1_000 {
+        let one = claude_code_request(at + 2_000 + n, "ann@example.com", 100, Some("1000000"));
+        records.push(one["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0].clone());
+    }
+    let answer: Value = post(&app, &key, &more).await.json().await.unwrap();
+    assert_eq!(
+        answer["partialSuccess"]["rejectedLogRecords"], "1000",
+        "{answer}"
+    );
+    let rows = people_of_the_day(&app, &viewer, at).await;
+    let records: Vec<_> = rows
+        .iter()
+        .map(|r| (r["person"].clone(), r["records"].clone()))
+        .collect();
+    assert_eq!(
+        records,
+        [
+            (json!("ann@example.com"), json!(36)),
+            (json!("bob@example.com"), json!(1))
+        ]
+    );
 }

@@ -23,10 +23,10 @@ pub enum StorageError {
     Conflict(String),
     #[error("this setup link is invalid, expired or already used; restart reckon to get a new one")]
     SetupToken,
-    /// A stored sum would pass [`super::MAX_STORED_SUM`]: a permanent fault of the records,
-    /// never retried (see `usage_write`).
-    #[error("{0}")]
-    SumOverflow(&'static str),
+    /// A stored sum of this kind would pass [`super::MAX_STORED_SUM`]: a permanent fault of
+    /// the records, never retried (see `usage_write`).
+    #[error("{}", super::SUM_OVERFLOW)]
+    SumOverflow(super::SumRow),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }

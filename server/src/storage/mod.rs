@@ -65,6 +65,7 @@ pub use telemetry_keys::{NewTelemetryKey, TelemetryKey, TelemetryKeyStore};
 pub use url::{Backend, DatabaseUrl};
 pub use usage::{UsageBatch, UsageGroup, UsageRow, UsageStore};
 pub use usage_sql::MAX_STORED_SUM;
+pub use usage_write::{SUM_OVERFLOW, SumRow};
 pub use users::UserStore;
 
 /// An organisation: the tenant that owns every user, key, integration and spend row.

@@ -27,6 +27,17 @@ use super::usage_sums::{
 };
 use super::{Backend, Storage, StorageError, now_ms};
 
+/// The kinds of stored sum, by what one row sums.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SumRow {
+    /// A person's usage of a model on a day (`usage_rollups`).
+    PersonDay,
+    /// Everyone's usage of a model on a day (`usage_daily`).
+    ModelDay,
+    /// A person's usage of a model in a month (`usage_monthly`).
+    PersonMonth,
+}
+
 /// Why records that would take a stored sum out of bounds are refused.
 pub const SUM_OVERFLOW: &str = "storing this record would take a daily or monthly sum of reckon \
     past 2^55 (tokens, records or nano-dollars); it is not stored";
@@ -40,12 +51,12 @@ fn out_of_bounds(sums: &super::usage_rows::RollupSums) -> bool {
         .any(|v| v.unsigned_abs() > MAX_STORED_SUM.unsigned_abs())
 }
 
-/// An upsert of sums changed every row it was given, or one would have left the bounds (the
-/// transaction is then dropped, which rolls it back).
-fn within_bounds(affected: u64, rows: usize) -> Result<(), StorageError> {
+/// An upsert of sums of `kind` changed every row it was given, or one would have left the
+/// bounds (the transaction is then dropped, which rolls it back).
+fn within_bounds(affected: u64, rows: usize, kind: SumRow) -> Result<(), StorageError> {
     match affected == rows as u64 {
         true => Ok(()),
-        false => Err(StorageError::SumOverflow(SUM_OVERFLOW)),
+        false => Err(StorageError::SumOverflow(kind)),
     }
 }
 
@@ -332,13 +343,23 @@ impl SqlStore {
             let rollups: Vec<_> = changes.rows().collect();
             let daily = daily_changes(&rollups);
             let monthly = monthly_changes(&rollups);
-            let mut all_changes = rollups.iter().map(|(_, _, sums)| *sums);
-            let mut coarser = daily.iter().map(|(_, _, sums)| sums);
-            if all_changes.any(out_of_bounds)
-                || coarser.any(out_of_bounds)
-                || monthly.iter().any(|(_, _, sums)| out_of_bounds(sums))
-            {
-                return Err(StorageError::SumOverflow(SUM_OVERFLOW));
+            for (kind, over) in [
+                (
+                    SumRow::PersonDay,
+                    rollups.iter().any(|(_, _, s)| out_of_bounds(s)),
+                ),
+                (
+                    SumRow::ModelDay,
+                    daily.iter().any(|(_, _, s)| out_of_bounds(s)),
+                ),
+                (
+                    SumRow::PersonMonth,
+                    monthly.iter().any(|(_, _, s)| out_of_bounds(s)),
+                ),
+            ] {
+                if over {
+                    return Err(StorageError::SumOverflow(kind));
+                }
             }
             for chunk in exact_chunks(&rollups) {
                 let mut query =
@@ -346,11 +367,16 @@ impl SqlStore {
                 for (org_id, key, sums) in chunk {
                     query = bind_rollup!(query, *org_id, key, sums);
                 }
-                within_bounds(query.execute(&mut *tx).await?.rows_affected(), chunk.len())?;
+                let affected = query.execute(&mut *tx).await?.rows_affected();
+                within_bounds(affected, chunk.len(), SumRow::PersonDay)?;
             }
-            for (which, rows) in [
-                (BatchSql::AddToDaily, as_keyed(&daily)),
-                (BatchSql::AddToMonthly, as_keyed(&monthly)),
+            for (which, kind, rows) in [
+                (BatchSql::AddToDaily, SumRow::ModelDay, as_keyed(&daily)),
+                (
+                    BatchSql::AddToMonthly,
+                    SumRow::PersonMonth,
+                    as_keyed(&monthly),
+                ),
             ] {
                 for chunk in exact_chunks(&rows) {
                     let mut query = sqlx::query(batch_sql(which, chunk.len(), backend));
@@ -369,7 +395,8 @@ impl SqlStore {
                             .bind(sums.1[5])
                             .bind(sums.2);
                     }
-                    within_bounds(query.execute(&mut *tx).await?.rows_affected(), chunk.len())?;
+                    let affected = query.execute(&mut *tx).await?.rows_affected();
+                    within_bounds(affected, chunk.len(), kind)?;
                 }
             }
             let links = links.rows();
