@@ -35,7 +35,7 @@ fn depth(value: &AnyValue, above: usize, cap: usize) -> usize {
     if above > cap {
         return above;
     }
-    let inner = match &value.value {
+    match &value.value {
         Some(Value::ArrayValue(array)) => array
             .values
             .iter()
@@ -50,8 +50,7 @@ fn depth(value: &AnyValue, above: usize, cap: usize) -> usize {
             .max()
             .unwrap_or(above + 1),
         _ => above + 1,
-    };
-    inner.max(above + 1)
+    }
 }
 
 /// A resource's attributes by key (the first of a repeated key, as a scan would find), built

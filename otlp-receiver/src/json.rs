@@ -174,11 +174,8 @@ impl<'de, T: Layout> Visitor<'de> for ExportSeed<'_, T> {
         while let Some(key) = map.next_key::<String>()? {
             if key == T::TOP {
                 top = true;
-                resources = map.next_value_seed(Many(
-                    self.0,
-                    Some(0),
-                    ResourceSeed::<T>(self.0, PhantomData),
-                ))?;
+                resources =
+                    map.next_value_seed(Many(self.0, 0, ResourceSeed::<T>(self.0, PhantomData)))?;
             } else {
                 snake |= key == T::SNAKE;
                 map.next_value::<IgnoredAny>()?;
@@ -196,8 +193,8 @@ impl<'de, T: Layout> Visitor<'de> for ExportSeed<'_, T> {
     }
 }
 
-/// A JSON array (or `null`, read as empty) of what `S` reads, counted at `level`.
-struct Many<'c, S>(&'c Census, Option<usize>, S);
+/// A JSON array (or `null`, read as empty) of what `S` reads, counted at a level of [`LEVELS`].
+struct Many<'c, S>(&'c Census, usize, S);
 
 impl<'de, S: DeserializeSeed<'de> + Clone> DeserializeSeed<'de> for Many<'_, S> {
     type Value = Vec<S::Value>;
@@ -217,9 +214,7 @@ impl<'de, S: DeserializeSeed<'de> + Clone> Visitor<'de> for Many<'_, S> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut items = Vec::new();
         while let Some(item) = seq.next_element_seed(self.2.clone())? {
-            if let Some(level) = self.1 {
-                self.0.count(level, 1)?;
-            }
+            self.0.count(self.1, 1)?;
             items.push(item);
         }
         Ok(items)
@@ -254,11 +249,8 @@ impl<'de, T: Layout> Visitor<'de> for ResourceSeed<'_, T> {
                 "resource" => resource = map.next_value_seed(Item(self.0, PhantomData))?,
                 "schemaUrl" => schema_url = map.next_value::<Option<String>>()?.unwrap_or_default(),
                 key if key == T::SCOPES => {
-                    scopes = map.next_value_seed(Many(
-                        self.0,
-                        Some(1),
-                        ScopeSeed::<T>(self.0, PhantomData),
-                    ))?;
+                    scopes =
+                        map.next_value_seed(Many(self.0, 1, ScopeSeed::<T>(self.0, PhantomData)))?;
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -297,9 +289,11 @@ impl<'de, T: Layout> Visitor<'de> for ScopeSeed<'_, T> {
                 "scope" => scope = map.next_value_seed(Item(self.0, PhantomData))?,
                 "schemaUrl" => schema_url = map.next_value::<Option<String>>()?.unwrap_or_default(),
                 key if key == T::RECORDS => {
-                    let level = Some(T::RECORD_LEVEL);
-                    let found: Vec<Option<T::Record>> =
-                        map.next_value_seed(Many(self.0, level, Item(self.0, PhantomData)))?;
+                    let found: Vec<Option<T::Record>> = map.next_value_seed(Many(
+                        self.0,
+                        T::RECORD_LEVEL,
+                        Item(self.0, PhantomData),
+                    ))?;
                     records = found
                         .into_iter()
                         .collect::<Option<Vec<_>>>()

@@ -41,7 +41,7 @@ pub struct WorkLimits {
     /// Entries at each level: resource entries, scope entries, records, metrics, data points.
     pub max_entries: usize,
     /// What decoding may allocate, estimated from the wire (for JSON, one record's value may
-    /// take a quarter of it while it is read).
+    /// take half of it while it is read).
     pub max_decoded_bytes: usize,
     /// Attributes of one record, data point or resource.
     pub max_attributes: usize,
