@@ -4,8 +4,7 @@
 //! once; another replica sharing the database honours a revocation within [`KEY_CACHE_TTL`].
 
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::telemetry_keys::TelemetryKey;
@@ -17,18 +16,25 @@ pub const KEY_CACHE_TTL: Duration = Duration::from_secs(5);
 const MAX_KEYS: usize = 10_000;
 
 #[derive(Debug, Default)]
-pub(crate) struct KeyCache {
-    by_hash: Mutex<HashMap<String, (TelemetryKey, Instant)>>,
+pub(crate) struct KeyCache(Mutex<Entries>);
+
+#[derive(Debug, Default)]
+struct Entries {
+    by_hash: HashMap<String, (TelemetryKey, Instant)>,
     /// Moved on by every `clear`: a lookup that began before a revocation must not put back
     /// what it read.
-    generation: AtomicU64,
+    generation: u64,
 }
 
 impl KeyCache {
+    fn entries(&self) -> MutexGuard<'_, Entries> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// The live key with this hash, if it was looked up within the TTL.
     pub fn get(&self, key_hash: &str) -> Option<TelemetryKey> {
-        let cache = self.by_hash.lock().unwrap_or_else(|p| p.into_inner());
-        cache
+        self.entries()
+            .by_hash
             .get(key_hash)
             .filter(|(_, at)| at.elapsed() < KEY_CACHE_TTL)
             .map(|(key, _)| key.clone())
@@ -36,27 +42,29 @@ impl KeyCache {
 
     /// Where the cache is now, read before looking a key up in the database.
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::SeqCst)
+        self.entries().generation
     }
 
     /// Remembers a key read from the database, unless the cache was cleared since
     /// `generation` was read.
     pub fn put(&self, generation: u64, key_hash: &str, key: &TelemetryKey) {
-        let mut cache = self.by_hash.lock().unwrap_or_else(|p| p.into_inner());
-        if self.generation() != generation {
+        let mut entries = self.entries();
+        if entries.generation != generation {
             return;
         }
-        if cache.len() >= MAX_KEYS {
-            cache.clear();
+        if entries.by_hash.len() >= MAX_KEYS {
+            entries.by_hash.clear();
         }
-        cache.insert(key_hash.to_owned(), (key.clone(), Instant::now()));
+        entries
+            .by_hash
+            .insert(key_hash.to_owned(), (key.clone(), Instant::now()));
     }
 
     /// Forgets every key: after a revocation or deletion.
     pub fn clear(&self) {
-        let mut cache = self.by_hash.lock().unwrap_or_else(|p| p.into_inner());
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        cache.clear();
+        let mut entries = self.entries();
+        entries.generation += 1;
+        entries.by_hash.clear();
     }
 }
 
