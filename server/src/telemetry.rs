@@ -108,44 +108,73 @@ async fn write(storage: Arc<dyn Storage>, mut queue: mpsc::Receiver<Job>) {
     }
 }
 
-/// Stores one export on its own. Records that would take a stored sum out of bounds (a
-/// permanent fault of theirs, which a retry cannot mend) are found by halving the records that
-/// fail, and rejected; the rest are stored. Once one record of a sum's row is refused, the
-/// export's other records of that row are refused with it without another attempt: halving an
-/// export whose every record lands on a full row would otherwise take twice as many
-/// transactions as it has records, while every other export waits for the writer. (A record of a
-/// full row that would still have fitted is refused too; the bound is far above any real
-/// day.) A failure of another kind fails the export, which the exporter retries; what was
-/// committed by then is recognised as stored. `failed_whole` says the whole export has just
-/// failed with an overflow, so it is not tried whole again.
+/// Stores one export on its own; `failed_whole` says it has just failed whole with an overflow,
+/// so it is not tried whole again. A failure other than an overflow fails the export, which the
+/// exporter retries (what was committed by then is recognised as stored).
 async fn store_alone(
     storage: &dyn Storage,
     job: &Job,
     failed_whole: bool,
 ) -> Result<StoreOutcome, StorageError> {
+    if !failed_whole {
+        match storage.store_usage(&[batch(job)]).await {
+            Ok(mut done) => return Ok(done.pop().unwrap_or_default()),
+            Err(StorageError::SumOverflow(_)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    store_around_full_rows(storage, job).await
+}
+
+const SUM_ROWS: [SumRow; 3] = [SumRow::PersonDay, SumRow::ModelDay, SumRow::PersonMonth];
+
+/// Stores an export that failed whole because some of its records would take a stored sum out
+/// of bounds (a permanent fault of theirs, which a retry cannot mend). They are found by halving
+/// the records that fail, and rejected; the rest are stored. Once one record of a sum's row is
+/// refused, the export's other records of that row are refused with it without another attempt:
+/// halving an export whose every record lands on a full row would otherwise take twice as many
+/// transactions as it has records, while every other export waits for the writer. (A record of a
+/// full row that would still have fitted is refused too; the bound is far above any real day.)
+async fn store_around_full_rows(
+    storage: &dyn Storage,
+    job: &Job,
+) -> Result<StoreOutcome, StorageError> {
     // Sorted by the sums' rows, so that the records of a full row are halved apart from the rest.
-    let mut records = job.records.clone();
-    records.sort_by_cached_key(|r| row_of(SumRow::PersonDay, r));
+    let mut keyed: Vec<([String; 3], &UsageRecord)> = job
+        .records
+        .iter()
+        .map(|record| (SUM_ROWS.map(|kind| row_of(kind, record)), record))
+        .collect();
+    keyed.sort_by(|a, b| a.0[0].cmp(&b.0[0]));
+    let (rows, records): (Vec<[String; 3]>, Vec<UsageRecord>) = keyed
+        .into_iter()
+        .map(|(rows, record)| (rows, record.clone()))
+        .unzip();
     let mut outcome = StoreOutcome::default();
-    let mut full: HashSet<(SumRow, String)> = HashSet::new();
-    let on_full_row = |full: &HashSet<(SumRow, String)>, record: &UsageRecord| {
-        [SumRow::PersonDay, SumRow::ModelDay, SumRow::PersonMonth]
-            .into_iter()
-            .any(|kind| full.contains(&(kind, row_of(kind, record))))
+    let mut full: HashSet<(SumRow, &str)> = HashSet::new();
+    let on_full_row = |full: &HashSet<(SumRow, &str)>, rows: &[String; 3]| {
+        SUM_ROWS
+            .iter()
+            .zip(rows)
+            .any(|(kind, row)| full.contains(&(*kind, row.as_str())))
     };
-    let mut pending = vec![(0, records.len(), failed_whole)];
-    while let Some((start, end, failed)) = pending.pop() {
-        let part = &records[start..end];
-        if part.iter().all(|record| on_full_row(&full, record)) {
-            outcome.rejected += part.len();
-            outcome.rejected_reason = Some(SUM_OVERFLOW);
+    let refuse = |outcome: &mut StoreOutcome, count: usize| {
+        outcome.rejected += count;
+        outcome.rejected_reason = Some(SUM_OVERFLOW);
+    };
+    // The whole failed already: start from its halves (or its one record).
+    let mut pending = vec![(0, records.len())];
+    let mut known_to_fail = true;
+    while let Some((start, end)) = pending.pop() {
+        if rows[start..end].iter().all(|r| on_full_row(&full, r)) {
+            refuse(&mut outcome, end - start);
             continue;
         }
-        let tried = match failed {
+        let tried = match std::mem::take(&mut known_to_fail) {
             true => Err(StorageError::SumOverflow(SumRow::PersonDay)),
             false => {
                 let part = UsageBatch {
-                    records: part,
+                    records: &records[start..end],
                     ..batch(job)
                 };
                 storage.store_usage(&[part]).await
@@ -157,14 +186,14 @@ async fn store_alone(
                 outcome.stored += done.stored;
                 outcome.duplicates += done.duplicates;
             }
-            Err(StorageError::SumOverflow(_)) if part.len() > 1 => {
-                let middle = start + part.len() / 2;
-                pending.extend([(middle, end, false), (start, middle, false)]);
+            Err(StorageError::SumOverflow(_)) if end - start > 1 => {
+                let middle = start + (end - start) / 2;
+                pending.extend([(middle, end), (start, middle)]);
             }
             Err(StorageError::SumOverflow(kind)) => {
-                full.insert((kind, row_of(kind, &part[0])));
-                outcome.rejected += 1;
-                outcome.rejected_reason = Some(SUM_OVERFLOW);
+                let index = SUM_ROWS.iter().position(|k| *k == kind).unwrap_or(0);
+                full.insert((kind, rows[start][index].as_str()));
+                refuse(&mut outcome, 1);
             }
             Err(error) => return Err(error),
         }

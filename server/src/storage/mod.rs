@@ -27,6 +27,7 @@ mod schema;
 mod sessions;
 mod sqlite;
 mod store;
+mod sum_bounds;
 mod sync_runs;
 mod telemetry_keys;
 mod url;
@@ -60,12 +61,11 @@ pub use rollups::{RebuiltRollups, RollupStore};
 pub use schema::{ColumnSchema, TableSchema};
 pub use sessions::SessionStore;
 pub use store::SqlStore;
+pub use sum_bounds::{MAX_STORED_SUM, SUM_OVERFLOW, SumRow};
 pub use sync_runs::{RunEnd, SyncRun, SyncRunStore};
 pub use telemetry_keys::{NewTelemetryKey, TelemetryKey, TelemetryKeyStore};
 pub use url::{Backend, DatabaseUrl};
 pub use usage::{UsageBatch, UsageGroup, UsageRow, UsageStore};
-pub use usage_sql::MAX_STORED_SUM;
-pub use usage_write::{SUM_OVERFLOW, SumRow};
 pub use users::UserStore;
 
 /// An organisation: the tenant that owns every user, key, integration and spend row.

@@ -4,6 +4,7 @@
 use std::sync::OnceLock;
 
 use super::Backend;
+use super::sum_bounds::within_bounds;
 use super::usage_rows::{EVENT_COLUMNS, ROLLUP_COLUMNS};
 use super::usage_sums::{DAILY_COLUMNS, MONTHLY_COLUMNS};
 
@@ -11,11 +12,6 @@ use super::usage_sums::{DAILY_COLUMNS, MONTHLY_COLUMNS};
 /// PostgreSQL's limits).
 pub(super) const ROWS_PER_STATEMENT: usize = 128;
 
-/// The largest magnitude a stored sum (records, tokens of a kind, nano-dollars) may reach in
-/// one daily, monthly or per-person row: 2^55, about 36 million dollars or 3.6 × 10^16 tokens. Far
-/// above any real organisation's day, and low enough that summing a year of such rows for a
-/// report cannot overflow 64 bits.
-pub const MAX_STORED_SUM: i64 = 1 << 55;
 /// Idempotent statements are padded to a multiple of this many rows.
 const PAD_TO: usize = 16;
 
@@ -193,20 +189,6 @@ fn build(which: BatchSql, rows: usize, backend: Backend) -> String {
             values(3)
         ),
     }
-}
-
-/// The condition of a sums upsert: every sum stays within [`MAX_STORED_SUM`] either way. A row
-/// it fails is left as it is and not counted as affected, which the writer checks. (Stored sums
-/// and changes are both within the bound, so the additions cannot overflow.)
-fn within_bounds(table: &str, columns: &str, keys: usize) -> String {
-    columns
-        .split(", ")
-        .skip(keys)
-        .map(|c| {
-            format!("{table}.{c} + excluded.{c} BETWEEN -{MAX_STORED_SUM} AND {MAX_STORED_SUM}")
-        })
-        .collect::<Vec<_>>()
-        .join(" AND ")
 }
 
 #[cfg(test)]

@@ -15,50 +15,17 @@ use reconciler::{TokenCounts, Usd};
 
 use super::rows::Columns;
 use super::store::{SqlStore, with_pool};
+use super::sum_bounds::{SumRow, all_rows_changed, out_of_bounds};
 use super::usage::UsageBatch;
 use super::usage_rows::{
     EventRow, RollupChanges, SERIES_UPSERT, TOKEN_COLUMNS, bind_event, bind_rollup, contribution,
     contribution_of_row, nanos, series_state, signed,
 };
-use super::usage_sql::MAX_STORED_SUM;
 use super::usage_sql::{BatchSql, batch_sql, exact_chunks, padded, padded_chunks};
 use super::usage_sums::{
     BUMP_USAGE_VERSION, IdentityLinks, as_keyed, daily_changes, monthly_changes,
 };
 use super::{Backend, Storage, StorageError, now_ms};
-
-/// The kinds of stored sum, by what one row sums.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SumRow {
-    /// A person's usage of a model on a day (`usage_rollups`).
-    PersonDay,
-    /// Everyone's usage of a model on a day (`usage_daily`).
-    ModelDay,
-    /// A person's usage of a model in a month (`usage_monthly`).
-    PersonMonth,
-}
-
-/// Why records that would take a stored sum out of bounds are refused.
-pub const SUM_OVERFLOW: &str = "storing this record would take a daily or monthly sum of reckon \
-    past 2^55 (tokens, records or nano-dollars); it is not stored";
-
-/// Whether a change is itself beyond what a stored sum may hold.
-fn out_of_bounds(sums: &super::usage_rows::RollupSums) -> bool {
-    let (records, tokens, cost) = sums;
-    std::iter::once(records)
-        .chain(tokens)
-        .chain(std::iter::once(cost))
-        .any(|v| v.unsigned_abs() > MAX_STORED_SUM.unsigned_abs())
-}
-
-/// An upsert of sums of `kind` changed every row it was given, or one would have left the
-/// bounds (the transaction is then dropped, which rolls it back).
-fn within_bounds(affected: u64, rows: usize, kind: SumRow) -> Result<(), StorageError> {
-    match affected == rows as u64 {
-        true => Ok(()),
-        false => Err(StorageError::SumOverflow(kind)),
-    }
-}
 
 /// Whether the event path looks up which keys are already stored before inserting.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -368,7 +335,7 @@ impl SqlStore {
                     query = bind_rollup!(query, *org_id, key, sums);
                 }
                 let affected = query.execute(&mut *tx).await?.rows_affected();
-                within_bounds(affected, chunk.len(), SumRow::PersonDay)?;
+                all_rows_changed(affected, chunk.len(), SumRow::PersonDay)?;
             }
             for (which, kind, rows) in [
                 (BatchSql::AddToDaily, SumRow::ModelDay, as_keyed(&daily)),
@@ -396,7 +363,7 @@ impl SqlStore {
                             .bind(sums.2);
                     }
                     let affected = query.execute(&mut *tx).await?.rows_affected();
-                    within_bounds(affected, chunk.len(), kind)?;
+                    all_rows_changed(affected, chunk.len(), kind)?;
                 }
             }
             let links = links.rows();
