@@ -202,15 +202,34 @@ pub fn claude_code_request(
     }]})
 }
 
-/// Posts an OTLP/JSON logs export with `key`; panics unless it is stored whole.
-pub async fn send_logs(app: &TestApp, key: &str, body: &Value) {
-    let response = crate::http_client()
+/// Posts an OTLP/JSON logs export with `key`; the answer, whatever it is.
+pub async fn post_logs(app: &TestApp, key: &str, body: &Value) -> reqwest::Response {
+    crate::http_client()
         .post(format!("{}/v1/logs", app.otlp_http_url()))
         .header("authorization", format!("Bearer {key}"))
         .json(body)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// One logs export holding the log record of each of `exports` (single-record exports such as
+/// [`claude_code_request`] makes), under the first one's resource and scope.
+pub fn one_export(exports: impl IntoIterator<Item = Value>) -> Value {
+    let mut exports = exports.into_iter();
+    let mut export = exports.next().expect("at least one export");
+    let records = export["resourceLogs"][0]["scopeLogs"][0]["logRecords"]
+        .as_array_mut()
+        .expect("a logs export");
+    for more in exports {
+        records.push(more["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0].clone());
+    }
+    export
+}
+
+/// Posts an OTLP/JSON logs export with `key`; panics unless it is stored whole.
+pub async fn send_logs(app: &TestApp, key: &str, body: &Value) {
+    let response = post_logs(app, key, body).await;
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.json::<Value>().await.unwrap(), json!({}));
 }

@@ -4,7 +4,7 @@
 //! (PostgreSQL refuses it in text), a text over 256 bytes, a record that would take a stored sum
 //! past its bound. The good records beside them are stored.
 
-use reckon_tests::otlp::{claude_code_request, now_ns, setup};
+use reckon_tests::otlp::{claude_code_request, now_ns, one_export, post_logs, setup};
 use reckon_tests::{Member, TestApp, TestDatabase, backend_tests};
 use serde_json::{Value, json};
 
@@ -12,16 +12,6 @@ backend_tests!(
     unstorable_records_are_rejected_one_by_one_and_the_rest_is_stored,
     records_past_what_a_stored_sum_holds_are_rejected_and_the_rest_is_stored,
 );
-
-async fn post(app: &TestApp, key: &str, export: &Value) -> reqwest::Response {
-    reckon_tests::http_client()
-        .post(format!("{}/v1/logs", app.otlp_http_url()))
-        .header("authorization", format!("Bearer {key}"))
-        .json(export)
-        .send()
-        .await
-        .unwrap()
-}
 
 /// The usage rows by person of the UTC day of `at_ns`.
 async fn people_of_the_day(app: &TestApp, viewer: &Member, at_ns: i128) -> Vec<Value> {
@@ -85,7 +75,7 @@ async fn unstorable_records_are_rejected_one_by_one_and_the_rest_is_stored(db: T
     for (bad, _) in &cases {
         logs.push(bad["resourceLogs"][0].clone());
     }
-    let answer = post(&app, &key, &export).await;
+    let answer = post_logs(&app, &key, &export).await;
     assert_eq!(
         answer.status(),
         200,
@@ -101,7 +91,7 @@ async fn unstorable_records_are_rejected_one_by_one_and_the_rest_is_stored(db: T
         assert!(message.contains(reason), "{reason:?} not in {message}");
     }
     // Sent again (as an exporter retrying would): the same answer, nothing counted twice.
-    let again = post(&app, &key, &export).await;
+    let again = post_logs(&app, &key, &export).await;
     assert_eq!(again.status(), 200);
     let rows = people_of_the_day(&app, &viewer, now_ns()).await;
     assert_eq!(rows.len(), 1, "{rows:?}");
@@ -117,18 +107,12 @@ async fn records_past_what_a_stored_sum_holds_are_rejected_and_the_rest_is_store
     // 40 requests of one person, model and day, each stating the largest cost a record may (a
     // million dollars): the day's row holds 2^55 nano-dollars, about 36 of them.
     let at = now_ns();
-    let mut export = claude_code_request(at, "ann@example.com", 100, Some("1000000"));
-    for n in 1..40 {
-        let more = claude_code_request(at + n, "ann@example.com", 100, Some("1000000"));
-        let records = more["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0].clone();
-        export["resourceLogs"][0]["scopeLogs"][0]["logRecords"]
-            .as_array_mut()
-            .unwrap()
-            .push(records);
-    }
+    let export = one_export(
+        (0..40).map(|n| claude_code_request(at + n, "ann@example.com", 100, Some("1000000"))),
+    );
     for _ in 0..2 {
         // The second time as an exporter retrying would: the same answer, nothing counted twice.
-        let answer = post(&app, &key, &export).await;
+        let answer = post_logs(&app, &key, &export).await;
         assert_eq!(answer.status(), 200, "a permanent answer");
         let answer: Value = answer.json().await.unwrap();
         assert_eq!(
@@ -147,15 +131,12 @@ async fn records_past_what_a_stored_sum_holds_are_rejected_and_the_rest_is_store
     }
     // A thousand more on the full row and one of another person's: the thousand are refused
     // (with the row found full once, not record by record), the other stored.
-    let mut more = claude_code_request(at + 1_000, "bob@example.com", 100, Some("1"));
-    let records = more["resourceLogs"][0]["scopeLogs"][0]["logRecords"]
-        .as_array_mut()
-        .unwrap();
-    for n in 0..1_000 {
-        let one = claude_code_request(at + 2_000 + n, "ann@example.com", 100, Some("1000000"));
-        records.push(one["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0].clone());
-    }
-    let answer: Value = post(&app, &key, &more).await.json().await.unwrap();
+    let bob = claude_code_request(at + 1_000, "bob@example.com", 100, Some("1"));
+    let more =
+        one_export(std::iter::once(bob).chain((0..1_000).map(|n| {
+            claude_code_request(at + 2_000 + n, "ann@example.com", 100, Some("1000000"))
+        })));
+    let answer: Value = post_logs(&app, &key, &more).await.json().await.unwrap();
     assert_eq!(
         answer["partialSuccess"]["rejectedLogRecords"], "1000",
         "{answer}"

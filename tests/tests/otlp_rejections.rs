@@ -317,20 +317,14 @@ async fn a_key_revoked_through_the_server_is_refused_at_once() {
     storage.close().await;
     let app = TestApp::spawn(&db).await;
     let send = async || {
-        reckon_tests::http_client()
-            .post(format!("{}/v1/logs", app.otlp_http_url()))
-            .header("authorization", format!("Bearer {key}"))
-            .json(&reckon_tests::otlp::claude_code_request(
-                reckon_tests::otlp::now_ns(),
-                "ann@example.com",
-                10,
-                None,
-            ))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
+        let export = reckon_tests::otlp::claude_code_request(
+            reckon_tests::otlp::now_ns(),
+            "ann@example.com",
+            10,
+            None,
+        );
+        let answer = reckon_tests::otlp::post_logs(&app, &key, &export).await;
+        answer.status().as_u16()
     };
     assert_eq!(send().await, 200);
     assert_eq!(send().await, 200);
@@ -366,27 +360,17 @@ async fn lowered_work_limits_refuse_exports_and_reject_items_as_set() {
     let request =
         |n: i128| reckon_tests::otlp::claude_code_request(at + n, "ann@example.com", 10, None);
     let with_records = |count: i128, extra: usize| {
-        let mut export = request(0);
-        let records = export["resourceLogs"][0]["scopeLogs"][0]["logRecords"]
+        let mut export = reckon_tests::otlp::one_export((0..count).map(request));
+        let attributes = export["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0]["attributes"]
             .as_array_mut()
             .unwrap();
-        for n in 1..count {
-            records.push(request(n)["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0].clone());
-        }
-        let attributes = records[0]["attributes"].as_array_mut().unwrap();
         for n in 0..extra {
             attributes.push(json!({ "key": format!("x.{n}"), "value": { "stringValue": "x" } }));
         }
         export
     };
     let post = async |export: &Value| {
-        let answer = reckon_tests::http_client()
-            .post(format!("{}/v1/logs", app.otlp_http_url()))
-            .header("authorization", format!("Bearer {key}"))
-            .json(export)
-            .send()
-            .await
-            .unwrap();
+        let answer = reckon_tests::otlp::post_logs(&app, &key, export).await;
         (
             answer.status().as_u16(),
             answer.json::<Value>().await.unwrap(),
